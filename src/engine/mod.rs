@@ -1,0 +1,15 @@
+//! The generic discrete-event engine: integer time, a totally ordered event
+//! queue, named random streams and the run fingerprint.
+//!
+//! Nothing in here knows about Exchange, keys or users: the model in
+//! [`crate::model`] brings its own event type and priority table.
+
+pub mod fingerprint;
+pub mod queue;
+pub mod rng;
+pub mod time;
+
+pub use fingerprint::Fingerprint;
+pub use queue::EventQueue;
+pub use rng::{StreamRng, StreamSeed};
+pub use time::{Millis, SimTime};

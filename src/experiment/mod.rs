@@ -1,0 +1,1 @@
+//! Experiments: replications, paired flag comparisons, sweeps, parallel runs.

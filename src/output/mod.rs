@@ -1,0 +1,6 @@
+//! Writers: CSV files, the manifest, charts and the HTML report.
+//!
+//! Writers read finished [`crate::metrics`] records; they know nothing of the
+//! engine or the model.
+
+pub mod atomic;

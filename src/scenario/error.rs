@@ -1,0 +1,4 @@
+//! (being written)
+/// Placeholder until the scenario module lands.
+#[derive(Debug)]
+pub struct ScenarioError;

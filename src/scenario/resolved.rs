@@ -1,0 +1,341 @@
+//! The validated scenario: typed, defaulted, range-checked parameters.
+//!
+//! This is what the model consumes. It is built from the raw file by
+//! [`super::validate`]; nothing here can be out of range (every invariant the
+//! validator checks is listed on the field). Durations and instants are
+//! integer milliseconds.
+
+use crate::engine::Millis;
+use serde::Serialize;
+
+/// A whole validated scenario (`../shared/model.md` section 3).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    /// `[simulation]`
+    pub simulation: Simulation,
+    /// `[org]`
+    pub org: Org,
+    /// `[issuer]` (Azure AD)
+    pub issuer: Issuer,
+    /// `[directory]` (local AD)
+    pub directory: Directory,
+    /// `[auth_admin]`
+    pub auth_admin: AuthAdmin,
+    /// `[pool]`
+    pub pool: Pool,
+    /// `[balancer]`
+    pub balancer: Balancer,
+    /// `[worker]`
+    pub worker: Worker,
+    /// `[server]`
+    pub server: Server,
+    /// `[maintenance]`
+    pub maintenance: Maintenance,
+    /// `[[event]]`: scripted lifecycle events, in file order.
+    pub events: Vec<ScriptedEvent>,
+    /// `[clients]`
+    pub clients: Clients,
+}
+
+/// An inclusive uniform range of durations `[min, max]` [ms]; `min <= max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MillisRange {
+    /// Lower bound [ms].
+    pub min: Millis,
+    /// Upper bound [ms], `>= min`.
+    pub max: Millis,
+}
+
+/// A Poisson rate written `"N/duration"`: `count` events per `per` ms.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Rate {
+    /// Events per period, `>= 0` and finite.
+    pub count: f64,
+    /// The period [ms], `> 0`.
+    pub per: Millis,
+}
+
+impl Rate {
+    /// Mean time between events [ms], or `None` for a zero rate.
+    pub fn mean_interval_ms(&self) -> Option<f64> {
+        (self.count > 0.0).then(|| self.per as f64 / self.count)
+    }
+}
+
+/// `[simulation]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Simulation {
+    /// Used in output folder and file names; non-empty, no path separators.
+    pub name: String,
+    /// Length of a run [ms], `> 0`.
+    pub horizon: Millis,
+    /// Root seed of every random stream.
+    pub seed: u64,
+    /// Replications per flag value, `>= 1`.
+    pub replications: u32,
+    /// Time-series resolution [ms], `> 0`.
+    pub bucket: Millis,
+    /// Metrics ignore `[0, warmup)` [ms], `< horizon`.
+    pub warmup: Millis,
+}
+
+/// Which values of `EnableAuthAdminReadSession` to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadSessionChoice {
+    /// Flag off only (`false`).
+    Off,
+    /// Flag on only (`true`).
+    On,
+    /// Both, as paired runs on the same seed (`"both"`).
+    Both,
+}
+
+impl ReadSessionChoice {
+    /// The flag values to run, off first.
+    pub fn values(self) -> &'static [bool] {
+        match self {
+            ReadSessionChoice::Off => &[false],
+            ReadSessionChoice::On => &[true],
+            ReadSessionChoice::Both => &[false, true],
+        }
+    }
+}
+
+/// `[org]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Org {
+    /// `read_session = false | true | "both"`.
+    pub read_session: ReadSessionChoice,
+}
+
+/// One explicit `[[issuer.rollover]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ExplicitRollover {
+    /// Publish instant [ms from start].
+    pub at: Millis,
+    /// Publish -> start signing [ms].
+    pub lead: Millis,
+}
+
+/// `[issuer]` (Azure AD)
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Issuer {
+    /// Token lifetime, uniform [ms]; `min > 0`.
+    pub token_lifetime: MillisRange,
+    /// Renew a token this long before expiry [ms]; `< token_lifetime.min`.
+    pub renew_before: Millis,
+    /// Period of periodic rollovers [ms], `None` for `"off"`; `> 0`.
+    pub rollover_every: Option<Millis>,
+    /// First periodic rollover's publish instant [ms].
+    pub rollover_first: Millis,
+    /// Periodic rollovers: publish -> start signing [ms].
+    pub rollover_lead: Millis,
+    /// Start signing -> previous key removed from the metadata [ms].
+    pub retire_after: Millis,
+    /// Unannounced rollovers (lead 0), Poisson.
+    pub emergency_rate: Rate,
+    /// `[[issuer.rollover]]`, in file order.
+    pub rollovers: Vec<ExplicitRollover>,
+}
+
+/// `[directory]` (local AD)
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Directory {
+    /// Write completion -> visible to every server, uniform [ms].
+    pub replication_delay: MillisRange,
+}
+
+/// `[auth_admin]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuthAdmin {
+    /// Period of the job [ms], `None` for `"off"`; `> 0`.
+    pub interval: Option<Millis>,
+    /// Server index that runs it; `< pool.servers`.
+    pub anchor: usize,
+    /// First run [ms from start].
+    pub first_run: Millis,
+    /// Probability a run fails under the write session, in `[0, 1]`.
+    pub write_session_fails: f64,
+}
+
+/// `[pool]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pool {
+    /// Number of servers, `1..=1024`.
+    pub servers: usize,
+    /// App pool names, non-empty, unique, at most 64.
+    pub app_pools: Vec<String>,
+}
+
+/// Load-balancing algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// Next server in the pool, in index order.
+    RoundRobin,
+    /// Uniform among servers in the pool.
+    Random,
+    /// Fewest outstanding requests, ties in round-robin order.
+    LeastRequests,
+}
+
+/// Session affinity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Affinity {
+    /// Every request is balanced afresh.
+    None,
+    /// A user keeps the server it last reached while that server is in the pool.
+    Client,
+}
+
+/// `[balancer]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Balancer {
+    /// `round_robin | random | least_requests`.
+    pub algorithm: Algorithm,
+    /// `none | client`.
+    pub affinity: Affinity,
+    /// Health probe period [ms], `> 0`.
+    pub probe_interval: Millis,
+    /// Consecutive failed probes before removal, `>= 1`.
+    pub probe_down_after: u32,
+    /// Consecutive good probes before re-adding, `>= 1`.
+    pub probe_up_after: u32,
+}
+
+/// When worker processes spawn (R4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartMode {
+    /// At the first request routed to the app pool (IIS default).
+    OnDemand,
+    /// At the lifecycle event itself.
+    AlwaysRunning,
+}
+
+/// `[worker]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Worker {
+    /// `on_demand | always_running`.
+    pub start_mode: StartMode,
+    /// Spawn -> ready [ms].
+    pub startup: Millis,
+    /// Key cache reload period [ms] after spawn, `None` for `"off"`; `> 0`.
+    pub cache_reload: Option<Millis>,
+    /// A process younger than this is "newly spawned" [ms].
+    pub new_process_age: Millis,
+    /// How long a failed update leaves the worker rejecting [ms].
+    pub failed_update_hold: Millis,
+    /// Duration of a successful update, uniform [ms].
+    pub update_latency: MillisRange,
+    /// Whether established workers' write-session updates fail too.
+    pub established_write_session_fails: bool,
+    /// IIS periodic recycle [ms after spawn], `None` for `"off"`; `> 0`.
+    pub periodic_recycle: Option<Millis>,
+    /// Managed-availability recycles per worker, Poisson.
+    pub ma_recycle_rate: Rate,
+    /// Worker crashes per worker, Poisson.
+    pub crash_rate: Rate,
+    /// Crash -> earliest spawn of the next process [ms].
+    pub restart_delay: Millis,
+}
+
+/// `[server]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Server {
+    /// Whole-server crashes per server, Poisson.
+    pub crash_rate: Rate,
+    /// Crash -> back, uniform [ms]; `min > 0`.
+    pub reboot: MillisRange,
+}
+
+/// One explicit `[[maintenance.window]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MaintenanceWindow {
+    /// Server index, `< pool.servers`.
+    pub server: usize,
+    /// Start of the drain [ms from start].
+    pub start: Millis,
+    /// Window length [ms], `> 0`.
+    pub duration: Millis,
+}
+
+/// `[maintenance]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Maintenance {
+    /// Period of rolling maintenance cycles [ms], `None` for `"off"`; `> 0`.
+    pub rolling_every: Option<Millis>,
+    /// Start of the first cycle [ms from start].
+    pub rolling_first: Millis,
+    /// Per-server window length, uniform [ms]; `min > 0`.
+    pub duration: MillisRange,
+    /// Pause between two servers of a cycle [ms].
+    pub gap: Millis,
+    /// `[[maintenance.window]]`, in file order.
+    pub windows: Vec<MaintenanceWindow>,
+}
+
+/// Kinds of scripted `[[event]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptedKind {
+    /// Managed-availability recycle of one worker.
+    MaRecycle,
+    /// IIS periodic recycle of one worker.
+    PeriodicRecycle,
+    /// Crash of one worker process.
+    WorkerCrash,
+    /// Crash of a whole server.
+    ServerCrash,
+}
+
+/// One `[[event]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ScriptedEvent {
+    /// Instant [ms from start].
+    pub at: Millis,
+    /// What happens.
+    pub kind: ScriptedKind,
+    /// Server index, `< pool.servers`.
+    pub server: usize,
+    /// Index into `pool.app_pools`; `Some` exactly for worker kinds.
+    pub app_pool: Option<usize>,
+}
+
+/// Request arrival process (R9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrivals {
+    /// Each user is a Poisson process scaled by the daily profile.
+    Poisson,
+    /// User i sends at `i * interval / users + n * interval` exactly.
+    Fixed,
+}
+
+/// `[clients]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Clients {
+    /// Number of users, `1..=10_000_000`.
+    pub users: u32,
+    /// `poisson | fixed`.
+    pub arrivals: Arrivals,
+    /// Mean time between a user's requests [ms], `> 0`.
+    pub request_interval: Millis,
+    /// Hourly weights (hour 0 = 00:00 of every simulated day), normalised to
+    /// mean 1, all `>= 0`, at least one `> 0`. All ones when `"flat"`; must be
+    /// flat with `arrivals = "fixed"`.
+    pub daily_profile: [f64; 24],
+    /// Rejection -> retry with a fresh token, uniform [ms].
+    pub prompt_retry: MillisRange,
+    /// A user stops retrying after this long in a prompt loop [ms]; `None` = `"off"`.
+    pub give_up_after: Option<Millis>,
+}
+
+/// The `"office"` daily profile before normalisation: quiet nights, a morning
+/// ramp, busy office hours, a quieter evening.
+pub const OFFICE_PROFILE: [f64; 24] = [
+    0.2, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 2.5, 2.5, 2.4, 2.0, 2.3, 2.5, 2.4, 2.2, 1.8,
+    1.2, 0.8, 0.6, 0.5, 0.4, 0.3,
+];
