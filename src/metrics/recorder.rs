@@ -1,0 +1,339 @@
+//! The recorder: what the model reports while it runs, turned into records.
+//!
+//! The model calls it on every resolved request (cheap: two counters and a
+//! bucket check) and on the rare state changes (windows, episodes, pool
+//! membership). Everything before `warmup` is ignored: requests, and windows
+//! and episodes that start before it.
+
+use super::record::*;
+
+/// An open failure window while the run goes on.
+struct OpenWindow {
+    record: WindowRecord,
+    /// Users already counted, one bit per user.
+    users_seen: Vec<u64>,
+    /// Starts after warm-up, so it will be reported.
+    counted: bool,
+}
+
+/// Collects one run's metrics.
+pub struct Recorder {
+    warmup: u64,
+    bucket_ms: u64,
+    users: u32,
+    totals: Totals,
+    /// Current bucket and its end [ms].
+    bucket: BucketRecord,
+    bucket_end: u64,
+    rows: Vec<BucketRecord>,
+    servers_in_pool: u32,
+    workers_failing: u32,
+    open: Vec<Option<OpenWindow>>,
+    free_slots: Vec<u32>,
+    spare_bitsets: Vec<Vec<u64>>,
+    windows: Vec<WindowRecord>,
+    timeline: Vec<StateInterval>,
+}
+
+impl Recorder {
+    /// A recorder for `users` users, `servers` servers, time-series buckets of
+    /// `bucket_ms`, ignoring `[0, warmup)`.
+    pub fn new(warmup: u64, bucket_ms: u64, users: u32, servers: u32) -> Self {
+        Recorder {
+            warmup,
+            bucket_ms,
+            users,
+            totals: Totals::default(),
+            bucket: BucketRecord {
+                bucket_start_ms: 0,
+                servers_in_pool: servers,
+                ..BucketRecord::default()
+            },
+            bucket_end: bucket_ms,
+            rows: Vec::new(),
+            servers_in_pool: servers,
+            workers_failing: 0,
+            open: Vec::new(),
+            free_slots: Vec::new(),
+            spare_bitsets: Vec::new(),
+            windows: Vec::new(),
+            timeline: Vec::new(),
+        }
+    }
+
+    /// Moves the current bucket forward to the one holding `t`.
+    #[inline(always)]
+    fn reach(&mut self, t: u64) {
+        if t >= self.bucket_end {
+            self.roll(t);
+        }
+    }
+
+    #[cold]
+    fn roll(&mut self, t: u64) {
+        while t >= self.bucket_end {
+            if self.bucket_end > self.warmup {
+                self.rows.push(self.bucket);
+            }
+            self.bucket = BucketRecord {
+                bucket_start_ms: self.bucket_end,
+                servers_in_pool: self.servers_in_pool,
+                workers_failing: self.workers_failing,
+                ..BucketRecord::default()
+            };
+            self.bucket_end += self.bucket_ms;
+        }
+    }
+
+    /// A request was accepted at `t`.
+    #[inline(always)]
+    pub fn accepted(&mut self, t: u64) {
+        if t >= self.warmup {
+            self.reach(t);
+            self.totals.requests += 1;
+            self.totals.accepted += 1;
+            self.bucket.requests += 1;
+        }
+    }
+
+    /// A request was rejected (401) at `t`.
+    #[inline]
+    pub fn rejected(&mut self, t: u64) {
+        if t >= self.warmup {
+            self.reach(t);
+            self.totals.requests += 1;
+            self.totals.rejected += 1;
+            self.bucket.requests += 1;
+            self.bucket.rejected += 1;
+        }
+    }
+
+    /// A request was unavailable at `t`.
+    #[inline]
+    pub fn unavailable(&mut self, t: u64) {
+        if t >= self.warmup {
+            self.reach(t);
+            self.totals.requests += 1;
+            self.totals.unavailable += 1;
+            self.bucket.requests += 1;
+            self.bucket.unavailable += 1;
+        }
+    }
+
+    /// A user had its first rejected request at `t`.
+    pub fn user_affected(&mut self, t: u64) -> bool {
+        if t >= self.warmup {
+            self.totals.users_affected += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The balancer's pool now has `n` servers.
+    pub fn servers_in_pool(&mut self, t: u64, n: u32) {
+        self.reach(t);
+        self.servers_in_pool = n;
+        self.bucket.servers_in_pool = self.bucket.servers_in_pool.min(n);
+    }
+
+    fn failing_changed(&mut self, t: u64) {
+        self.reach(t);
+        self.bucket.workers_failing = self.bucket.workers_failing.max(self.workers_failing);
+    }
+
+    /// Opens a failure window at `t`; returns its slot.
+    pub fn open_window(
+        &mut self,
+        t: u64,
+        server: u32,
+        app_pool: &str,
+        cause: SpawnCause,
+        rollover: u32,
+    ) -> u32 {
+        let mut users_seen = self.spare_bitsets.pop().unwrap_or_default();
+        users_seen.clear();
+        users_seen.resize((self.users as usize).div_ceil(64), 0);
+        let window = OpenWindow {
+            record: WindowRecord {
+                server,
+                app_pool: app_pool.to_string(),
+                start_ms: t,
+                end_ms: t,
+                cause,
+                rollover,
+                rejected_requests: 0,
+                users_affected: 0,
+            },
+            users_seen,
+            counted: t >= self.warmup,
+        };
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.open[slot as usize] = Some(window);
+                slot
+            }
+            None => {
+                self.open.push(Some(window));
+                (self.open.len() - 1) as u32
+            }
+        };
+        self.workers_failing += 1;
+        self.failing_changed(t);
+        slot
+    }
+
+    /// A request of `user` was rejected inside the window in `slot`.
+    pub fn rejected_in_window(&mut self, slot: u32, user: u32) {
+        if let Some(w) = self.open[slot as usize].as_mut() {
+            w.record.rejected_requests += 1;
+            let (word, bit) = ((user / 64) as usize, user % 64);
+            if w.users_seen[word] & (1 << bit) == 0 {
+                w.users_seen[word] |= 1 << bit;
+                w.record.users_affected += 1;
+            }
+        }
+    }
+
+    /// Closes the window in `slot` at `t`.
+    pub fn close_window(&mut self, slot: u32, t: u64) {
+        if let Some(mut w) = self.open[slot as usize].take() {
+            w.record.end_ms = t;
+            if w.counted {
+                self.windows.push(w.record);
+            }
+            self.spare_bitsets.push(w.users_seen);
+            self.free_slots.push(slot);
+            self.workers_failing -= 1;
+            self.failing_changed(t);
+        }
+    }
+
+    /// A prompt-loop episode `[start, end)` ended.
+    pub fn episode(&mut self, start: u64, end: u64) {
+        if start >= self.warmup {
+            let len = end.saturating_sub(start);
+            self.totals.episodes += 1;
+            self.totals.episode_ms_total += len;
+            self.totals.episode_ms_max = self.totals.episode_ms_max.max(len);
+        }
+    }
+
+    /// A server or worker was in `state` during `[start, end)`.
+    pub fn interval(
+        &mut self,
+        server: u32,
+        app_pool: &str,
+        state: StateKind,
+        start: u64,
+        end: u64,
+    ) {
+        if end > start && end > self.warmup {
+            self.timeline.push(StateInterval {
+                server,
+                app_pool: app_pool.to_string(),
+                state,
+                start_ms: start,
+                end_ms: end,
+            });
+        }
+    }
+
+    /// Closes everything still open at the horizon and returns the records:
+    /// totals (without events and fingerprint), windows, time series, timeline.
+    pub fn finish(
+        mut self,
+        horizon: u64,
+    ) -> (
+        Totals,
+        Vec<WindowRecord>,
+        Vec<BucketRecord>,
+        Vec<StateInterval>,
+    ) {
+        for slot in 0..self.open.len() as u32 {
+            self.close_window(slot, horizon);
+        }
+        self.reach(horizon.saturating_sub(1));
+        if self.bucket_end > self.warmup && self.bucket.bucket_start_ms < horizon {
+            self.rows.push(self.bucket);
+        }
+        self.windows.sort_by(|a, b| {
+            (a.start_ms, a.server, &a.app_pool).cmp(&(b.start_ms, b.server, &b.app_pool))
+        });
+        self.timeline.sort_by(|a, b| {
+            (a.start_ms, a.server, &a.app_pool).cmp(&(b.start_ms, b.server, &b.app_pool))
+        });
+        (self.totals, self.windows, self.rows, self.timeline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_into_half_open_buckets_after_warmup() {
+        let mut r = Recorder::new(100, 100, 4, 2);
+        r.accepted(50); // warm-up: ignored
+        r.accepted(100);
+        r.rejected(199);
+        r.unavailable(200);
+        let (totals, _, rows, _) = r.finish(300);
+        assert_eq!(totals.requests, 3);
+        assert_eq!(
+            (totals.accepted, totals.rejected, totals.unavailable),
+            (1, 1, 1)
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].bucket_start_ms, rows[0].requests, rows[0].rejected),
+            (100, 2, 1)
+        );
+        assert_eq!((rows[1].bucket_start_ms, rows[1].unavailable), (200, 1));
+    }
+
+    #[test]
+    fn gauges_keep_extremes_within_a_bucket_and_carry_over() {
+        let mut r = Recorder::new(0, 100, 4, 3);
+        r.servers_in_pool(10, 2);
+        r.servers_in_pool(20, 3);
+        let slot = r.open_window(30, 0, "ews", SpawnCause::Initial, 1);
+        r.close_window(slot, 40);
+        let (_, windows, rows, _) = r.finish(300);
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[0].servers_in_pool, rows[0].workers_failing), (2, 1));
+        assert_eq!((rows[1].servers_in_pool, rows[1].workers_failing), (3, 0));
+        assert_eq!(windows.len(), 1);
+        assert_eq!(windows[0].duration_ms(), 10);
+    }
+
+    #[test]
+    fn windows_count_distinct_users_and_close_at_horizon() {
+        let mut r = Recorder::new(0, 1000, 130, 1);
+        let slot = r.open_window(5, 0, "ews", SpawnCause::MaRecycle, 1);
+        for user in [3, 3, 129, 64, 3] {
+            r.rejected_in_window(slot, user);
+        }
+        let (_, windows, _, _) = r.finish(500);
+        assert_eq!(windows[0].rejected_requests, 5);
+        assert_eq!(windows[0].users_affected, 3);
+        assert_eq!(windows[0].end_ms, 500);
+    }
+
+    #[test]
+    fn episodes_before_warmup_are_ignored() {
+        let mut r = Recorder::new(100, 1000, 1, 1);
+        r.episode(50, 150);
+        r.episode(200, 260);
+        r.episode(300, 400);
+        let (totals, ..) = r.finish(1000);
+        assert_eq!(
+            (
+                totals.episodes,
+                totals.episode_ms_total,
+                totals.episode_ms_max
+            ),
+            (2, 160, 100)
+        );
+    }
+}

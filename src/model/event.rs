@@ -1,0 +1,183 @@
+//! The model's events and their same-instant priority table.
+//!
+//! Events at the same millisecond run in this order (lower first), then in
+//! scheduling order:
+//!
+//! | priority | class                  | events |
+//! |---------:|------------------------|--------|
+//! | 0 | lifecycle down            | server crash, worker crash, MA / periodic recycle (end of the old process), maintenance start |
+//! | 1 | key and directory changes | rollover publish / sign / retire, AD write visible, auth admin run and completion, update completion, hold end, cache reload |
+//! | 2 | lifecycle up              | reboot done, maintenance end, worker spawn, worker ready |
+//! | 3 | health probes             | probe round |
+//! | 4 | requests (queued)         | prompt retries, giving up |
+//! | 5 | requests (stream)         | regular requests of the merged arrival stream: never queued, handled after every queued event of the same millisecond, in arrival order |
+//!
+//! Time-series buckets are not events: a request counts in the bucket its
+//! millisecond falls in, `[start, start + bucket)`, which is what "bucket ends
+//! last" means when bucket boundaries are half-open.
+//!
+//! Why this order: a crash at the instant of a request must make it fail; a
+//! rollover at the instant of a request must already sign its fresh token
+//! (oracle O1 relies on this); a worker that becomes ready at an instant
+//! serves the requests of that instant; probes see the state after every
+//! change of their instant.
+
+use super::keys::KeySet;
+use crate::metrics::SpawnCause;
+
+/// Lifecycle down.
+pub const PRIORITY_DOWN: u8 = 0;
+/// Key and directory changes.
+pub const PRIORITY_KEYS: u8 = 1;
+/// Lifecycle up.
+pub const PRIORITY_UP: u8 = 2;
+/// Health probes.
+pub const PRIORITY_PROBE: u8 = 3;
+/// Queued requests (retries).
+pub const PRIORITY_REQUEST: u8 = 4;
+/// Fingerprint kind code of a regular request from the arrival stream.
+pub const KIND_REGULAR_REQUEST: u8 = 200;
+
+/// Index of a worker: `server * app_pools + app_pool`.
+pub type WorkerIndex = u32;
+
+/// Where a maintenance window comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowSource {
+    /// A rolling cycle: draw the duration, then start the next server.
+    Rolling,
+    /// An explicit `[[maintenance.window]]` of this length [ms].
+    Explicit(u64),
+}
+
+/// Something that happens at an instant. Small and `Copy`: no boxing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Poisson tick of a server's crash process (`scripted`: from `[[event]]`, not rescheduled).
+    ServerCrash { server: u32, scripted: bool },
+    /// Poisson tick of a worker's crash process.
+    WorkerCrash { worker: WorkerIndex, scripted: bool },
+    /// Managed-availability recycle (Poisson tick or scripted).
+    MaRecycle { worker: WorkerIndex, scripted: bool },
+    /// IIS periodic recycle of process `generation` (or scripted, any process).
+    PeriodicRecycle {
+        worker: WorkerIndex,
+        generation: u32,
+        scripted: bool,
+    },
+    /// A maintenance window starts on `server` (the drain).
+    MaintenanceStart { server: u32, source: WindowSource },
+    /// A rolling maintenance cycle starts (server 0 first).
+    MaintenanceCycle,
+    /// Key `key` appears in the metadata; it starts signing `lead` ms later.
+    RolloverPublish { key: u8, lead: u64 },
+    /// Key `key` starts signing tokens.
+    RolloverSign { key: u8 },
+    /// Key `key` leaves the metadata.
+    RolloverRetire { key: u8 },
+    /// A local AD write becomes visible to every server.
+    DirectoryWriteVisible { keys: KeySet },
+    /// The auth admin job starts a run.
+    AuthAdminRun,
+    /// The auth admin job's run completes.
+    AuthAdminDone { keys: KeySet, failed: bool },
+    /// A worker's successful on-demand update completes.
+    UpdateDone {
+        worker: WorkerIndex,
+        generation: u32,
+        keys: KeySet,
+    },
+    /// A worker's failed-update hold ends.
+    HoldEnd {
+        worker: WorkerIndex,
+        generation: u32,
+    },
+    /// A worker reloads its key cache from local AD.
+    CacheReload {
+        worker: WorkerIndex,
+        generation: u32,
+    },
+    /// A crashed server is back.
+    RebootDone { server: u32 },
+    /// A maintenance window ends on `server`.
+    MaintenanceEnd { server: u32 },
+    /// A worker may spawn its next process now.
+    WorkerSpawn { worker: WorkerIndex },
+    /// Process `generation` of a worker finished starting.
+    WorkerReady {
+        worker: WorkerIndex,
+        generation: u32,
+    },
+    /// A round of health probes over every server.
+    Probe,
+    /// A user in a prompt loop retries.
+    Retry { user: u32, generation: u32 },
+    /// A user in a prompt loop gives up.
+    GiveUp { user: u32, generation: u32 },
+}
+
+impl Event {
+    /// The same-instant priority (see the module table).
+    pub fn priority(&self) -> u8 {
+        match self {
+            Event::ServerCrash { .. }
+            | Event::WorkerCrash { .. }
+            | Event::MaRecycle { .. }
+            | Event::PeriodicRecycle { .. }
+            | Event::MaintenanceStart { .. }
+            | Event::MaintenanceCycle => PRIORITY_DOWN,
+            Event::RolloverPublish { .. }
+            | Event::RolloverSign { .. }
+            | Event::RolloverRetire { .. }
+            | Event::DirectoryWriteVisible { .. }
+            | Event::AuthAdminRun
+            | Event::AuthAdminDone { .. }
+            | Event::UpdateDone { .. }
+            | Event::HoldEnd { .. }
+            | Event::CacheReload { .. } => PRIORITY_KEYS,
+            Event::RebootDone { .. }
+            | Event::MaintenanceEnd { .. }
+            | Event::WorkerSpawn { .. }
+            | Event::WorkerReady { .. } => PRIORITY_UP,
+            Event::Probe => PRIORITY_PROBE,
+            Event::Retry { .. } | Event::GiveUp { .. } => PRIORITY_REQUEST,
+        }
+    }
+
+    /// Fingerprint kind code and entity of the event.
+    pub fn code(&self) -> (u8, u32) {
+        match *self {
+            Event::ServerCrash { server, .. } => (1, server),
+            Event::WorkerCrash { worker, .. } => (2, worker),
+            Event::MaRecycle { worker, .. } => (3, worker),
+            Event::PeriodicRecycle { worker, .. } => (4, worker),
+            Event::MaintenanceStart { server, .. } => (5, server),
+            Event::MaintenanceCycle => (6, 0),
+            Event::RolloverPublish { key, .. } => (7, u32::from(key)),
+            Event::RolloverSign { key } => (8, u32::from(key)),
+            Event::RolloverRetire { key } => (9, u32::from(key)),
+            Event::DirectoryWriteVisible { .. } => (10, 0),
+            Event::AuthAdminRun => (11, 0),
+            Event::AuthAdminDone { .. } => (12, 0),
+            Event::UpdateDone { worker, .. } => (13, worker),
+            Event::HoldEnd { worker, .. } => (14, worker),
+            Event::CacheReload { worker, .. } => (15, worker),
+            Event::RebootDone { server } => (16, server),
+            Event::MaintenanceEnd { server } => (17, server),
+            Event::WorkerSpawn { worker } => (18, worker),
+            Event::WorkerReady { worker, .. } => (19, worker),
+            Event::Probe => (20, 0),
+            Event::Retry { user, .. } => (21, user),
+            Event::GiveUp { user, .. } => (22, user),
+        }
+    }
+}
+
+/// The spawn cause a lifecycle event leaves for the next process.
+pub fn cause_of_recycle(periodic: bool) -> SpawnCause {
+    if periodic {
+        SpawnCause::PeriodicRecycle
+    } else {
+        SpawnCause::MaRecycle
+    }
+}

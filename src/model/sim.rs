@@ -1,0 +1,1119 @@
+//! The simulation: binds the model's entities to the engine and runs them.
+//!
+//! The loop interleaves two sources in the total order of [`super::event`]:
+//! the event queue (rare events) and the merged regular-request stream
+//! (most of the work), which never enters the queue. Regular requests of a
+//! millisecond run after every queued event of that millisecond.
+
+use super::auth_admin;
+use super::balancer::Balancer;
+use super::clients::{ArrivalStream, NO_LOOP, NO_SERVER, User};
+use super::directory::Directory;
+use super::event::*;
+use super::issuer::Issuer;
+use super::keys::{KeySet, MAX_KEYS};
+use super::server::Server;
+use super::worker::{OpenWindow, Process, QueuedRequest, Worker};
+use super::{RunError, RunOptions};
+use crate::engine::{EventQueue, Fingerprint, SimTime, StreamRng, StreamSeed};
+use crate::metrics::{Recorder, RunId, RunResult, SpawnCause, StateKind, TraceRecord};
+use crate::scenario::{Affinity, MillisRange, Scenario, ScriptedKind, StartMode};
+
+/// Per-worker random streams.
+struct WorkerStreams {
+    crash: StreamRng,
+    recycle: StreamRng,
+    update: StreamRng,
+}
+
+/// Per-server random streams.
+struct ServerStreams {
+    crash: StreamRng,
+    reboot: StreamRng,
+    maintenance: StreamRng,
+}
+
+/// One run in progress.
+pub struct Simulation<'a> {
+    sc: &'a Scenario,
+    read_session: bool,
+    now: SimTime,
+    horizon: SimTime,
+    queue: EventQueue<Event>,
+    fingerprint: Fingerprint,
+    events: u64,
+    issuer: Issuer,
+    directory: Directory,
+    servers: Vec<Server>,
+    workers: Vec<Worker>,
+    app_pools: u32,
+    balancer: Balancer,
+    users: Vec<User>,
+    arrivals: ArrivalStream,
+    recorder: Recorder,
+    trace: Option<Vec<TraceRecord>>,
+    error: Option<RunError>,
+    token_rng: StreamRng,
+    replication_rng: StreamRng,
+    auth_latency_rng: StreamRng,
+    auth_failure_rng: StreamRng,
+    retry_rng: StreamRng,
+    server_streams: Vec<ServerStreams>,
+    worker_streams: Vec<WorkerStreams>,
+}
+
+#[inline]
+fn draw(rng: &mut StreamRng, range: MillisRange) -> u64 {
+    rng.uniform_ms(range.min, range.max)
+}
+
+impl<'a> Simulation<'a> {
+    /// Sets up the run `id` of `sc` at t = 0.
+    pub fn new(sc: &'a Scenario, id: RunId, options: RunOptions) -> Self {
+        let root = StreamSeed {
+            seed: id.seed,
+            replication: id.replication,
+        };
+        let servers = sc.pool.servers;
+        let app_pools = sc.pool.app_pools.len() as u32;
+        let server_streams = (0..servers)
+            .map(|i| ServerStreams {
+                crash: root.stream(&format!("server.{i}.crash")),
+                reboot: root.stream(&format!("server.{i}.reboot")),
+                maintenance: root.stream(&format!("server.{i}.maintenance")),
+            })
+            .collect();
+        let mut workers = Vec::with_capacity(servers * app_pools as usize);
+        let mut worker_streams = Vec::with_capacity(servers * app_pools as usize);
+        for s in 0..servers {
+            for (p, name) in sc.pool.app_pools.iter().enumerate() {
+                workers.push(Worker::new(s as u32, p as u32));
+                worker_streams.push(WorkerStreams {
+                    crash: root.stream(&format!("worker.{s}.{name}.crash")),
+                    recycle: root.stream(&format!("worker.{s}.{name}.recycle")),
+                    update: root.stream(&format!("worker.{s}.{name}.update")),
+                });
+            }
+        }
+        let mut sim = Simulation {
+            sc,
+            read_session: id.read_session,
+            now: SimTime::ZERO,
+            horizon: SimTime(sc.simulation.horizon),
+            queue: EventQueue::new(),
+            fingerprint: Fingerprint::default(),
+            events: 0,
+            issuer: Issuer::new(&sc.issuer, root.stream("issuer.rollover")),
+            directory: Directory::new(),
+            servers: vec![Server::new(); servers],
+            workers,
+            app_pools,
+            balancer: Balancer::new(
+                sc.balancer.algorithm,
+                servers,
+                root.stream("clients.routing"),
+            ),
+            users: vec![User::NEW; sc.clients.users as usize],
+            arrivals: ArrivalStream::new(&sc.clients, app_pools, root.stream("clients.arrivals")),
+            recorder: Recorder::new(
+                sc.simulation.warmup,
+                sc.simulation.bucket,
+                sc.clients.users,
+                servers as u32,
+            ),
+            trace: options.trace.then(Vec::new),
+            error: None,
+            token_rng: root.stream("issuer.token_lifetime"),
+            replication_rng: root.stream("directory.replication"),
+            auth_latency_rng: root.stream("auth_admin.latency"),
+            auth_failure_rng: root.stream("auth_admin.write_session"),
+            retry_rng: root.stream("clients.retry"),
+            server_streams,
+            worker_streams,
+        };
+        sim.schedule_initial_events();
+        sim
+    }
+
+    /// Schedules `event` at `t`; events at or after the horizon never happen.
+    #[inline]
+    fn at(&mut self, t: SimTime, event: Event) {
+        if t < self.horizon {
+            self.queue.schedule(t, event.priority(), event);
+        }
+    }
+
+    fn trace(
+        &mut self,
+        kind: &'static str,
+        server: Option<u32>,
+        app_pool: Option<u32>,
+        detail: impl FnOnce() -> String,
+    ) {
+        if let Some(trace) = self.trace.as_mut() {
+            trace.push(TraceRecord {
+                time_ms: self.now.ms(),
+                kind,
+                server,
+                app_pool,
+                detail: detail(),
+            });
+        }
+    }
+
+    fn schedule_initial_events(&mut self) {
+        let sc = self.sc;
+        self.schedule_next_rollover();
+        if let Some(_interval) = sc.auth_admin.interval {
+            self.at(SimTime(sc.auth_admin.first_run), Event::AuthAdminRun);
+        }
+        for s in 0..self.servers.len() {
+            self.schedule_server_crash_tick(s as u32);
+        }
+        if sc.maintenance.rolling_every.is_some() {
+            self.at(
+                SimTime(sc.maintenance.rolling_first),
+                Event::MaintenanceCycle,
+            );
+        }
+        for w in &sc.maintenance.windows {
+            self.at(
+                SimTime(w.start),
+                Event::MaintenanceStart {
+                    server: w.server as u32,
+                    source: WindowSource::Explicit(w.duration),
+                },
+            );
+        }
+        for w in 0..self.workers.len() as u32 {
+            self.schedule_worker_crash_tick(w);
+            self.schedule_ma_recycle_tick(w);
+            if sc.worker.start_mode == StartMode::AlwaysRunning {
+                self.spawn_worker(w);
+            }
+        }
+        for e in &sc.events {
+            let worker = e.server as u32 * self.app_pools + e.app_pool.unwrap_or(0) as u32;
+            let event = match e.kind {
+                ScriptedKind::ServerCrash => Event::ServerCrash {
+                    server: e.server as u32,
+                    scripted: true,
+                },
+                ScriptedKind::WorkerCrash => Event::WorkerCrash {
+                    worker,
+                    scripted: true,
+                },
+                ScriptedKind::MaRecycle => Event::MaRecycle {
+                    worker,
+                    scripted: true,
+                },
+                ScriptedKind::PeriodicRecycle => Event::PeriodicRecycle {
+                    worker,
+                    generation: 0,
+                    scripted: true,
+                },
+            };
+            self.at(SimTime(e.at), event);
+        }
+        self.at(SimTime::ZERO, Event::Probe);
+    }
+
+    fn schedule_server_crash_tick(&mut self, server: u32) {
+        if let Some(mean) = self.sc.server.crash_rate.mean_interval_ms() {
+            let gap = self.server_streams[server as usize]
+                .crash
+                .exp_ms(mean)
+                .max(1);
+            self.at(
+                self.now.after(gap),
+                Event::ServerCrash {
+                    server,
+                    scripted: false,
+                },
+            );
+        }
+    }
+
+    fn schedule_worker_crash_tick(&mut self, worker: u32) {
+        if let Some(mean) = self.sc.worker.crash_rate.mean_interval_ms() {
+            let gap = self.worker_streams[worker as usize]
+                .crash
+                .exp_ms(mean)
+                .max(1);
+            self.at(
+                self.now.after(gap),
+                Event::WorkerCrash {
+                    worker,
+                    scripted: false,
+                },
+            );
+        }
+    }
+
+    fn schedule_ma_recycle_tick(&mut self, worker: u32) {
+        if let Some(mean) = self.sc.worker.ma_recycle_rate.mean_interval_ms() {
+            let gap = self.worker_streams[worker as usize]
+                .recycle
+                .exp_ms(mean)
+                .max(1);
+            self.at(
+                self.now.after(gap),
+                Event::MaRecycle {
+                    worker,
+                    scripted: false,
+                },
+            );
+        }
+    }
+
+    fn schedule_next_rollover(&mut self) {
+        if let Some(r) = self.issuer.next_rollover() {
+            if r.publish >= self.horizon {
+                return;
+            }
+            let key = self.issuer.published;
+            if key >= MAX_KEYS {
+                self.error.get_or_insert(RunError::TooManyRollovers {
+                    count: key,
+                    max: MAX_KEYS - 1,
+                });
+                return;
+            }
+            self.at(
+                r.publish,
+                Event::RolloverPublish {
+                    key: key as u8,
+                    lead: r.lead,
+                },
+            );
+        }
+    }
+
+    /// Runs to the horizon and returns what was measured.
+    pub fn run(mut self, id: RunId) -> Result<RunResult, RunError> {
+        let horizon = self.horizon.ms();
+        loop {
+            let next_event = self.queue.next_time().ms();
+            let limit = next_event.min(horizon);
+            // The hot loop: regular requests up to the next queued event.
+            loop {
+                let arrival = self.arrivals.peek();
+                if arrival.ms >= limit {
+                    break;
+                }
+                self.now = SimTime(arrival.ms);
+                self.regular_request(arrival.user, arrival.app_pool);
+                self.arrivals.advance();
+            }
+            if next_event >= horizon {
+                break;
+            }
+            let Some((key, event)) = self.queue.pop() else {
+                break;
+            };
+            self.now = key.time;
+            let (kind, entity) = event.code();
+            self.fingerprint.record(key.time.ms(), kind, entity);
+            self.events += 1;
+            self.handle(event);
+            if let Some(error) = self.error.take() {
+                return Err(error);
+            }
+        }
+        self.now = self.horizon;
+        Ok(self.finish(id))
+    }
+
+    fn finish(mut self, id: RunId) -> RunResult {
+        let horizon = self.horizon.ms();
+        for u in 0..self.users.len() {
+            let user = &mut self.users[u];
+            if user.in_loop() {
+                let start = user.loop_start;
+                user.loop_start = NO_LOOP;
+                self.recorder.episode(start, horizon);
+            }
+        }
+        for s in 0..self.servers.len() {
+            let server = self.servers[s].clone();
+            let s = s as u32;
+            if server.crashed {
+                self.recorder.interval(
+                    s,
+                    "",
+                    StateKind::Crashed,
+                    server.crashed_since.ms(),
+                    horizon,
+                );
+            }
+            if server.offline {
+                self.recorder.interval(
+                    s,
+                    "",
+                    StateKind::Maintenance,
+                    server.offline_since.ms(),
+                    horizon,
+                );
+            } else if server.maintenance_depth > 0 {
+                self.recorder.interval(
+                    s,
+                    "",
+                    StateKind::Draining,
+                    server.draining_since.ms(),
+                    horizon,
+                );
+            }
+            if !server.in_pool {
+                self.recorder.interval(
+                    s,
+                    "",
+                    StateKind::OutOfPool,
+                    server.out_of_pool_since.ms(),
+                    horizon,
+                );
+            }
+        }
+        for w in 0..self.workers.len() {
+            if self.workers[w].process == Process::Starting {
+                let (s, p, since) = (
+                    self.workers[w].server,
+                    self.workers[w].app_pool,
+                    self.workers[w].spawned_at,
+                );
+                let name = &self.sc.pool.app_pools[p as usize];
+                self.recorder
+                    .interval(s, name, StateKind::WorkerStarting, since.ms(), horizon);
+            }
+        }
+        let (mut totals, windows, timeseries, timeline) = self.recorder.finish(horizon);
+        totals.events = self.events;
+        totals.fingerprint = self.fingerprint.value();
+        RunResult {
+            id,
+            totals,
+            windows,
+            timeseries,
+            timeline,
+            rollovers: self.issuer.records,
+            trace: self.trace.unwrap_or_default(),
+            wall_ms: 0,
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::ServerCrash { server, scripted } => {
+                if !scripted {
+                    self.schedule_server_crash_tick(server);
+                }
+                self.crash_server(server);
+            }
+            Event::WorkerCrash { worker, scripted } => {
+                if !scripted {
+                    self.schedule_worker_crash_tick(worker);
+                }
+                self.crash_worker(worker);
+            }
+            Event::MaRecycle { worker, scripted } => {
+                if !scripted {
+                    self.schedule_ma_recycle_tick(worker);
+                }
+                self.recycle_worker(worker, SpawnCause::MaRecycle);
+            }
+            Event::PeriodicRecycle {
+                worker,
+                generation,
+                scripted,
+            } => {
+                if scripted || generation == self.workers[worker as usize].generation {
+                    self.recycle_worker(worker, SpawnCause::PeriodicRecycle);
+                }
+            }
+            Event::MaintenanceCycle => {
+                if let Some(every) = self.sc.maintenance.rolling_every {
+                    self.at(self.now.after(every), Event::MaintenanceCycle);
+                }
+                self.at(
+                    self.now,
+                    Event::MaintenanceStart {
+                        server: 0,
+                        source: WindowSource::Rolling,
+                    },
+                );
+            }
+            Event::MaintenanceStart { server, source } => self.start_maintenance(server, source),
+            Event::RolloverPublish { key, lead } => {
+                self.issuer
+                    .publish(key, self.now, lead, self.sc.issuer.retire_after);
+                self.trace("rollover_publish", None, None, || format!("k{key}"));
+                self.at(self.now.after(lead), Event::RolloverSign { key });
+                self.schedule_next_rollover();
+            }
+            Event::RolloverSign { key } => {
+                self.issuer.start_signing(key);
+                self.trace("rollover_sign", None, None, || format!("k{key}"));
+                if key > 0 {
+                    self.at(
+                        self.now.after(self.sc.issuer.retire_after),
+                        Event::RolloverRetire { key: key - 1 },
+                    );
+                }
+            }
+            Event::RolloverRetire { key } => {
+                self.issuer.retire(key);
+                self.trace("rollover_retire", None, None, || format!("k{key}"));
+            }
+            Event::DirectoryWriteVisible { keys } => {
+                self.directory.write_visible(keys);
+                self.trace("directory_visible", None, None, || keys.to_string());
+            }
+            Event::AuthAdminRun => self.run_auth_admin(),
+            Event::AuthAdminDone { keys, failed } => {
+                self.trace("auth_admin_done", None, None, || {
+                    if failed {
+                        "failed".to_string()
+                    } else {
+                        keys.to_string()
+                    }
+                });
+                if !failed {
+                    self.write_directory(keys);
+                }
+            }
+            Event::UpdateDone {
+                worker,
+                generation,
+                keys,
+            } => {
+                if generation == self.workers[worker as usize].generation {
+                    self.finish_update(worker, keys);
+                }
+            }
+            Event::HoldEnd { worker, generation } => {
+                if generation == self.workers[worker as usize].generation {
+                    self.workers[worker as usize].hold_until = SimTime::ZERO;
+                    self.start_update(worker, true);
+                }
+            }
+            Event::CacheReload { worker, generation } => {
+                if generation == self.workers[worker as usize].generation {
+                    self.reload_cache(worker, generation);
+                }
+            }
+            Event::RebootDone { server } => self.reboot_done(server),
+            Event::MaintenanceEnd { server } => self.end_maintenance(server),
+            Event::WorkerSpawn { worker } => {
+                let w = &mut self.workers[worker as usize];
+                w.spawn_scheduled = false;
+                let wanted =
+                    self.sc.worker.start_mode == StartMode::AlwaysRunning || !w.queue.is_empty();
+                if wanted
+                    && !w.has_process()
+                    && self.now >= w.not_before
+                    && self.servers[w.server as usize].running()
+                {
+                    self.spawn_worker(worker);
+                }
+            }
+            Event::WorkerReady { worker, generation } => {
+                if generation == self.workers[worker as usize].generation {
+                    self.worker_ready(worker);
+                }
+            }
+            Event::Probe => self.probe(),
+            Event::Retry { user, generation } => {
+                let u = &mut self.users[user as usize];
+                if generation == u.retry_generation && u.in_loop() {
+                    u.retry_pending = false;
+                    let pool = u32::from(u.retry_pool);
+                    self.send(user, pool, true);
+                }
+            }
+            Event::GiveUp { user, generation } => {
+                let u = &mut self.users[user as usize];
+                if generation == u.retry_generation && u.in_loop() {
+                    self.end_loop(user);
+                    // Resumes regular requests with a fresh token.
+                    self.users[user as usize].token_expiry = 0;
+                }
+            }
+        }
+    }
+
+    // ---- servers and maintenance ----------------------------------------
+
+    fn crash_server(&mut self, server: u32) {
+        let s = server as usize;
+        if !self.servers[s].running() {
+            self.trace("server_crash", Some(server), None, || {
+                "ignored: server not running".into()
+            });
+            return;
+        }
+        let reboot = draw(&mut self.server_streams[s].reboot, self.sc.server.reboot);
+        self.trace("server_crash", Some(server), None, || {
+            format!("reboot in {reboot} ms")
+        });
+        self.servers[s].crashed = true;
+        self.servers[s].crashed_since = self.now;
+        self.stop_server_workers(server, SpawnCause::ServerReboot);
+        self.at(self.now.after(reboot), Event::RebootDone { server });
+    }
+
+    fn reboot_done(&mut self, server: u32) {
+        let s = server as usize;
+        self.servers[s].crashed = false;
+        let since = self.servers[s].crashed_since.ms();
+        self.recorder
+            .interval(server, "", StateKind::Crashed, since, self.now.ms());
+        self.trace("reboot_done", Some(server), None, String::new);
+        if self.servers[s].maintenance_depth > 0 && !self.servers[s].in_pool {
+            self.go_offline(server);
+        } else if self.servers[s].running() {
+            self.start_server_workers(server, SpawnCause::ServerReboot);
+        }
+    }
+
+    fn start_maintenance(&mut self, server: u32, source: WindowSource) {
+        let s = server as usize;
+        let duration = match source {
+            WindowSource::Rolling => draw(
+                &mut self.server_streams[s].maintenance,
+                self.sc.maintenance.duration,
+            ),
+            WindowSource::Explicit(d) => d,
+        };
+        self.trace("maintenance_start", Some(server), None, || {
+            format!("{duration} ms")
+        });
+        self.at(self.now.after(duration), Event::MaintenanceEnd { server });
+        if source == WindowSource::Rolling && s + 1 < self.servers.len() {
+            let next = self.now.after(duration).after(self.sc.maintenance.gap);
+            self.at(
+                next,
+                Event::MaintenanceStart {
+                    server: server + 1,
+                    source: WindowSource::Rolling,
+                },
+            );
+        }
+        let srv = &mut self.servers[s];
+        srv.maintenance_depth += 1;
+        if srv.maintenance_depth == 1 {
+            srv.draining_since = self.now;
+            if !srv.in_pool {
+                self.go_offline(server);
+            }
+        }
+    }
+
+    fn go_offline(&mut self, server: u32) {
+        let s = server as usize;
+        if self.servers[s].offline {
+            return;
+        }
+        self.servers[s].offline = true;
+        self.servers[s].offline_since = self.now;
+        let drained_since = self.servers[s].draining_since.ms();
+        self.recorder.interval(
+            server,
+            "",
+            StateKind::Draining,
+            drained_since,
+            self.now.ms(),
+        );
+        self.trace("maintenance_offline", Some(server), None, String::new);
+        self.stop_server_workers(server, SpawnCause::MaintenanceReturn);
+    }
+
+    fn end_maintenance(&mut self, server: u32) {
+        let s = server as usize;
+        self.servers[s].maintenance_depth -= 1;
+        if self.servers[s].maintenance_depth > 0 {
+            return;
+        }
+        self.trace("maintenance_end", Some(server), None, String::new);
+        if self.servers[s].offline {
+            self.servers[s].offline = false;
+            let since = self.servers[s].offline_since.ms();
+            self.recorder
+                .interval(server, "", StateKind::Maintenance, since, self.now.ms());
+            if self.servers[s].running() {
+                self.start_server_workers(server, SpawnCause::MaintenanceReturn);
+            }
+        } else {
+            // The window ended before the balancer removed the server: the
+            // drain is cancelled and its workers keep running.
+            let since = self.servers[s].draining_since.ms();
+            self.recorder
+                .interval(server, "", StateKind::Draining, since, self.now.ms());
+        }
+        self.servers[s].draining_since = SimTime::NEVER;
+    }
+
+    fn worker_range(&self, server: u32) -> std::ops::Range<u32> {
+        server * self.app_pools..(server + 1) * self.app_pools
+    }
+
+    /// The server stops: its processes end and queued requests fail.
+    fn stop_server_workers(&mut self, server: u32, next_cause: SpawnCause) {
+        for w in self.worker_range(server) {
+            self.end_process(w, next_cause);
+            let worker = &mut self.workers[w as usize];
+            worker.not_before = SimTime::ZERO;
+            let mut queue = std::mem::take(&mut worker.queue);
+            self.servers[server as usize].outstanding -= queue.len() as u32;
+            for request in queue.drain(..) {
+                self.unavailable(request.user);
+            }
+            self.workers[w as usize].queue = queue;
+        }
+    }
+
+    /// The server runs again: new processes (always running) or a cause for
+    /// the next on-demand spawn.
+    fn start_server_workers(&mut self, server: u32, cause: SpawnCause) {
+        for w in self.worker_range(server) {
+            self.workers[w as usize].next_cause = cause;
+            if self.sc.worker.start_mode == StartMode::AlwaysRunning {
+                self.spawn_worker(w);
+            }
+        }
+    }
+
+    fn probe(&mut self) {
+        let mut changed = false;
+        for s in 0..self.servers.len() {
+            let server = s as u32;
+            let healthy = self.servers[s].healthy();
+            let srv = &mut self.servers[s];
+            if healthy {
+                srv.good_probes += 1;
+                srv.failed_probes = 0;
+                if !srv.in_pool && srv.good_probes >= self.sc.balancer.probe_up_after {
+                    srv.in_pool = true;
+                    let since = srv.out_of_pool_since.ms();
+                    self.balancer.add(server);
+                    self.recorder
+                        .interval(server, "", StateKind::OutOfPool, since, self.now.ms());
+                    self.trace("pool_join", Some(server), None, String::new);
+                    changed = true;
+                }
+            } else {
+                srv.failed_probes += 1;
+                srv.good_probes = 0;
+                if srv.in_pool && srv.failed_probes >= self.sc.balancer.probe_down_after {
+                    srv.in_pool = false;
+                    srv.out_of_pool_since = self.now;
+                    let in_maintenance = srv.maintenance_depth > 0;
+                    self.balancer.remove(server);
+                    self.trace("pool_leave", Some(server), None, String::new);
+                    changed = true;
+                    if in_maintenance {
+                        self.go_offline(server);
+                    }
+                }
+            }
+        }
+        if changed {
+            let n = self.balancer.members().len() as u32;
+            self.recorder.servers_in_pool(self.now.ms(), n);
+        }
+        self.at(
+            self.now.after(self.sc.balancer.probe_interval),
+            Event::Probe,
+        );
+    }
+
+    // ---- worker processes ---------------------------------------------------
+
+    fn spawn_worker(&mut self, worker: u32) {
+        let visible = self.directory.visible;
+        let w = &mut self.workers[worker as usize];
+        w.spawn(self.now, visible);
+        let generation = w.generation;
+        let (server, pool, cause) = (w.server, w.app_pool, w.cause);
+        self.trace("worker_spawn", Some(server), Some(pool), || {
+            format!("{} loads {visible}", cause.as_str())
+        });
+        let wk = &self.sc.worker;
+        self.at(
+            self.now.after(wk.startup),
+            Event::WorkerReady { worker, generation },
+        );
+        if let Some(reload) = wk.cache_reload {
+            self.at(
+                self.now.after(reload),
+                Event::CacheReload { worker, generation },
+            );
+        }
+        if let Some(period) = wk.periodic_recycle {
+            self.at(
+                self.now.after(period),
+                Event::PeriodicRecycle {
+                    worker,
+                    generation,
+                    scripted: false,
+                },
+            );
+        }
+    }
+
+    /// Ends the worker's process, if any; its window closes (R10).
+    fn end_process(&mut self, worker: u32, next_cause: SpawnCause) -> bool {
+        let w = &mut self.workers[worker as usize];
+        w.next_cause = next_cause;
+        if !w.has_process() {
+            return false;
+        }
+        if let Some(window) = w.window.take() {
+            self.recorder.close_window(window.slot, self.now.ms());
+        }
+        if w.process == Process::Starting {
+            let name = &self.sc.pool.app_pools[w.app_pool as usize];
+            self.recorder.interval(
+                w.server,
+                name,
+                StateKind::WorkerStarting,
+                w.spawned_at.ms(),
+                self.now.ms(),
+            );
+        }
+        w.end_process();
+        true
+    }
+
+    fn crash_worker(&mut self, worker: u32) {
+        let (server, pool) = (
+            self.workers[worker as usize].server,
+            self.workers[worker as usize].app_pool,
+        );
+        if !self.end_process(worker, SpawnCause::CrashRestart) {
+            self.trace("worker_crash", Some(server), Some(pool), || {
+                "ignored: no process".into()
+            });
+            return;
+        }
+        self.trace("worker_crash", Some(server), Some(pool), String::new);
+        let restart = self.now.after(self.sc.worker.restart_delay);
+        self.workers[worker as usize].not_before = restart;
+        self.respawn_if_wanted(worker, restart);
+    }
+
+    fn recycle_worker(&mut self, worker: u32, cause: SpawnCause) {
+        let (server, pool) = (
+            self.workers[worker as usize].server,
+            self.workers[worker as usize].app_pool,
+        );
+        if !self.end_process(worker, cause) {
+            self.trace(cause.as_str(), Some(server), Some(pool), || {
+                "ignored: no process".into()
+            });
+            return;
+        }
+        self.trace(cause.as_str(), Some(server), Some(pool), String::new);
+        self.respawn_if_wanted(worker, self.now);
+    }
+
+    fn respawn_if_wanted(&mut self, worker: u32, at: SimTime) {
+        let w = &self.workers[worker as usize];
+        if self.sc.worker.start_mode == StartMode::AlwaysRunning || !w.queue.is_empty() {
+            self.schedule_spawn(worker, at);
+        }
+    }
+
+    fn schedule_spawn(&mut self, worker: u32, at: SimTime) {
+        let w = &mut self.workers[worker as usize];
+        if !w.spawn_scheduled {
+            w.spawn_scheduled = true;
+            self.at(at, Event::WorkerSpawn { worker });
+        }
+    }
+
+    fn worker_ready(&mut self, worker: u32) {
+        let w = &mut self.workers[worker as usize];
+        w.process = Process::Ready;
+        let (server, pool, since) = (w.server, w.app_pool, w.spawned_at);
+        let mut queue = std::mem::take(&mut w.queue);
+        let name = &self.sc.pool.app_pools[pool as usize];
+        self.recorder.interval(
+            server,
+            name,
+            StateKind::WorkerStarting,
+            since.ms(),
+            self.now.ms(),
+        );
+        self.servers[server as usize].outstanding -= queue.len() as u32;
+        for request in queue.drain(..) {
+            self.validate(worker, request.user, request.kid);
+        }
+        self.workers[worker as usize].queue = queue;
+    }
+
+    /// R6: an update, started by a rejection or after a hold.
+    fn start_update(&mut self, worker: u32, after_hold: bool) {
+        let wk = &self.sc.worker;
+        let w = &mut self.workers[worker as usize];
+        let newly_spawned = !after_hold && w.is_new(self.now, wk.new_process_age);
+        let fails = !self.read_session && (newly_spawned || wk.established_write_session_fails);
+        let (server, pool, generation) = (w.server, w.app_pool, w.generation);
+        if fails {
+            w.hold_until = self.now.after(wk.failed_update_hold);
+            let until = w.hold_until;
+            self.trace("update_failed", Some(server), Some(pool), || {
+                format!("hold until {}", until.ms())
+            });
+            self.at(until, Event::HoldEnd { worker, generation });
+        } else {
+            w.update_in_flight = true;
+            let latency = draw(
+                &mut self.worker_streams[worker as usize].update,
+                wk.update_latency,
+            );
+            let keys = self.issuer.metadata;
+            self.trace("update_start", Some(server), Some(pool), || {
+                format!("fetched {keys}")
+            });
+            self.at(
+                self.now.after(latency),
+                Event::UpdateDone {
+                    worker,
+                    generation,
+                    keys,
+                },
+            );
+        }
+    }
+
+    fn finish_update(&mut self, worker: u32, keys: KeySet) {
+        let w = &mut self.workers[worker as usize];
+        w.update_in_flight = false;
+        w.cache = keys;
+        let (server, pool) = (w.server, w.app_pool);
+        self.trace("update_done", Some(server), Some(pool), || keys.to_string());
+        self.write_directory(keys);
+        self.close_window_if_healed(worker);
+    }
+
+    fn reload_cache(&mut self, worker: u32, generation: u32) {
+        let (visible, retired) = (self.directory.visible, self.issuer.retired);
+        let w = &mut self.workers[worker as usize];
+        w.reload(visible, retired);
+        let (server, pool, cache) = (w.server, w.app_pool, w.cache);
+        self.trace("cache_reload", Some(server), Some(pool), || {
+            cache.to_string()
+        });
+        if let Some(period) = self.sc.worker.cache_reload {
+            self.at(
+                self.now.after(period),
+                Event::CacheReload { worker, generation },
+            );
+        }
+        self.close_window_if_healed(worker);
+    }
+
+    /// R10: the window closes when the cache gains the rejected key. A key
+    /// the issuer has retired can never be gained; the window then closes at
+    /// the first update or reload after the retirement (the rejections are
+    /// the token's fault from then on, not the worker's).
+    fn close_window_if_healed(&mut self, worker: u32) {
+        let w = &mut self.workers[worker as usize];
+        if let Some(OpenWindow { kid, slot }) = w.window {
+            if w.cache.contains(kid) || self.issuer.retired.contains(kid) {
+                w.window = None;
+                self.recorder.close_window(slot, self.now.ms());
+            }
+        }
+    }
+
+    // ---- directory and auth admin job ---------------------------------------
+
+    fn write_directory(&mut self, keys: KeySet) {
+        let delay = draw(
+            &mut self.replication_rng,
+            self.sc.directory.replication_delay,
+        );
+        self.at(self.now.after(delay), Event::DirectoryWriteVisible { keys });
+    }
+
+    fn run_auth_admin(&mut self) {
+        let aa = &self.sc.auth_admin;
+        if let Some(interval) = aa.interval {
+            self.at(self.now.after(interval), Event::AuthAdminRun);
+        }
+        // Both draws are made at every run, so the streams stay aligned
+        // whatever the flag and whichever server is up.
+        let latency = draw(&mut self.auth_latency_rng, self.sc.worker.update_latency);
+        let fails = self.auth_failure_rng.bernoulli(aa.write_session_fails);
+        let servers = &self.servers;
+        match auth_admin::choose_server(aa.anchor, |s| servers[s].running(), servers.len()) {
+            None => self.trace("auth_admin_run", None, None, || {
+                "skipped: no server up".into()
+            }),
+            Some(server) => {
+                let failed = !self.read_session && fails;
+                let keys = self.issuer.metadata;
+                self.trace("auth_admin_run", Some(server as u32), None, || {
+                    format!("read {keys}")
+                });
+                self.at(
+                    self.now.after(latency),
+                    Event::AuthAdminDone { keys, failed },
+                );
+            }
+        }
+    }
+
+    // ---- requests and users ----------------------------------------------------
+
+    /// A regular request of the merged stream (suppressed in a prompt loop).
+    #[inline(always)]
+    fn regular_request(&mut self, user: u32, app_pool: u32) {
+        if self.users[user as usize].in_loop() {
+            return;
+        }
+        self.fingerprint
+            .record(self.now.ms(), KIND_REGULAR_REQUEST, user);
+        self.events += 1;
+        self.send(user, app_pool, false);
+    }
+
+    /// A user sends a bearer request to `app_pool` (R2, R9).
+    #[inline(always)]
+    fn send(&mut self, user: u32, app_pool: u32, fresh_token: bool) {
+        let now = self.now.ms();
+        let u = &mut self.users[user as usize];
+        if fresh_token || u.token_expiry <= now + self.sc.issuer.renew_before {
+            u.token_kid = self.issuer.signing;
+            u.token_expiry = now + draw(&mut self.token_rng, self.sc.issuer.token_lifetime);
+        }
+        let kid = u.token_kid;
+        let server = if self.sc.balancer.affinity == Affinity::Client
+            && u.last_server != NO_SERVER
+            && self.servers[u.last_server as usize].in_pool
+        {
+            Some(u.last_server)
+        } else {
+            let servers = &self.servers;
+            self.balancer.route(|s| servers[s as usize].outstanding)
+        };
+        let Some(server) = server else {
+            self.unavailable(user);
+            return;
+        };
+        self.users[user as usize].last_server = server;
+        if !self.servers[server as usize].running() {
+            self.unavailable(user);
+            return;
+        }
+        let worker = server * self.app_pools + app_pool;
+        if self.workers[worker as usize].process == Process::Ready {
+            self.validate(worker, user, kid);
+        } else {
+            self.enqueue(worker, user, kid);
+        }
+    }
+
+    #[cold]
+    fn enqueue(&mut self, worker: u32, user: u32, kid: u8) {
+        let w = &mut self.workers[worker as usize];
+        w.queue.push_back(QueuedRequest { user, kid });
+        let (server, has_process, not_before) = (w.server, w.has_process(), w.not_before);
+        self.servers[server as usize].outstanding += 1;
+        if !has_process {
+            if self.now >= not_before {
+                self.spawn_worker(worker);
+            } else {
+                self.schedule_spawn(worker, not_before);
+            }
+        }
+    }
+
+    /// R5: accept the request if the worker knows its key.
+    #[inline(always)]
+    fn validate(&mut self, worker: u32, user: u32, kid: u8) {
+        if self.workers[worker as usize].cache.contains(kid) {
+            self.recorder.accepted(self.now.ms());
+            if self.users[user as usize].in_loop() {
+                self.end_loop(user);
+            }
+        } else {
+            self.reject(worker, user, kid);
+        }
+    }
+
+    #[cold]
+    fn reject(&mut self, worker: u32, user: u32, kid: u8) {
+        let now = self.now;
+        self.recorder.rejected(now.ms());
+        if !self.users[user as usize].affected && self.recorder.user_affected(now.ms()) {
+            self.users[user as usize].affected = true;
+        }
+        let w = &self.workers[worker as usize];
+        let (server, pool, cause) = (w.server, w.app_pool, w.cause);
+        let slot = match w.window {
+            Some(window) => window.slot,
+            None => {
+                let name = &self.sc.pool.app_pools[pool as usize];
+                let slot = self
+                    .recorder
+                    .open_window(now.ms(), server, name, cause, u32::from(kid));
+                self.workers[worker as usize].window = Some(OpenWindow { kid, slot });
+                slot
+            }
+        };
+        self.recorder.rejected_in_window(slot, user);
+        self.trace("request_rejected", Some(server), Some(pool), || {
+            format!("user {user} k{kid}")
+        });
+        let w = &self.workers[worker as usize];
+        if !w.update_in_flight && !w.hold_active(now) {
+            self.start_update(worker, false);
+        }
+        let u = &mut self.users[user as usize];
+        if !u.in_loop() {
+            u.loop_start = now.ms();
+            u.retry_pool = pool as u8;
+        }
+        self.ensure_retry(user);
+    }
+
+    #[cold]
+    fn unavailable(&mut self, user: u32) {
+        self.recorder.unavailable(self.now.ms());
+        if self.users[user as usize].in_loop() {
+            self.ensure_retry(user);
+        }
+    }
+
+    /// A user in a prompt loop has a retry (or its giving up) scheduled.
+    fn ensure_retry(&mut self, user: u32) {
+        let u = &self.users[user as usize];
+        if u.retry_pending {
+            return;
+        }
+        let (start, generation) = (u.loop_start, u.retry_generation);
+        let retry = self
+            .now
+            .after(draw(&mut self.retry_rng, self.sc.clients.prompt_retry));
+        let event = match self.sc.clients.give_up_after {
+            Some(limit) if retry >= SimTime(start).after(limit) => {
+                let at = SimTime(start).after(limit).max(self.now);
+                (at, Event::GiveUp { user, generation })
+            }
+            _ => (retry, Event::Retry { user, generation }),
+        };
+        self.users[user as usize].retry_pending = true;
+        self.at(event.0, event.1);
+    }
+
+    /// The prompt-loop episode of `user` ends now.
+    fn end_loop(&mut self, user: u32) {
+        let u = &mut self.users[user as usize];
+        let start = u.loop_start;
+        u.loop_start = NO_LOOP;
+        u.retry_pending = false;
+        u.retry_generation = u.retry_generation.wrapping_add(1);
+        self.recorder.episode(start, self.now.ms());
+    }
+}

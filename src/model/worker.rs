@@ -1,0 +1,168 @@
+//! Worker processes: one per app pool per server, each with its key cache
+//! (R4, R5, R6).
+//!
+//! A worker slot outlives its processes: the slot keeps the request queue
+//! (IIS's, which survives a process) and the cause for the next spawn; a
+//! process brings the key cache, the update state and the failure window.
+//! Every process gets a new `generation`; events scheduled for an earlier
+//! process carry its generation and are ignored when it has ended.
+
+use super::keys::KeySet;
+use crate::engine::SimTime;
+use crate::metrics::SpawnCause;
+use std::collections::VecDeque;
+
+/// Where a worker's current process is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Process {
+    /// No process (never spawned, or ended and not yet respawned).
+    None,
+    /// Spawned, starting up.
+    Starting,
+    /// Ready: serves requests.
+    Ready,
+}
+
+/// A request waiting in an app pool's queue for a ready process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueuedRequest {
+    /// The user who sent it.
+    pub user: u32,
+    /// The kid of the token it carries.
+    pub kid: u8,
+}
+
+/// An open failure window (R10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenWindow {
+    /// The rejected key.
+    pub kid: u8,
+    /// Slot in the recorder's open-window table.
+    pub slot: u32,
+}
+
+/// One worker slot (server, app pool).
+#[derive(Clone, Debug)]
+pub struct Worker {
+    /// Server index.
+    pub server: u32,
+    /// App pool index.
+    pub app_pool: u32,
+    /// Current process.
+    pub process: Process,
+    /// Incremented at every spawn and every end of a process.
+    pub generation: u32,
+    /// Spawn instant of the current process.
+    pub spawned_at: SimTime,
+    /// Spawn cause of the current process.
+    pub cause: SpawnCause,
+    /// Cause recorded for the next spawn.
+    pub next_cause: SpawnCause,
+    /// The next process spawns no earlier than this (crash + restart delay).
+    pub not_before: SimTime,
+    /// A `WorkerSpawn` event is pending.
+    pub spawn_scheduled: bool,
+    /// Keys the process accepts.
+    pub cache: KeySet,
+    /// A successful update is in flight.
+    pub update_in_flight: bool,
+    /// A failed-update hold lasts until this instant (`ZERO` = none).
+    pub hold_until: SimTime,
+    /// The open failure window, if any.
+    pub window: Option<OpenWindow>,
+    /// Requests waiting for a ready process, in arrival order.
+    pub queue: VecDeque<QueuedRequest>,
+}
+
+impl Worker {
+    /// A slot with no process yet.
+    pub fn new(server: u32, app_pool: u32) -> Self {
+        Worker {
+            server,
+            app_pool,
+            process: Process::None,
+            generation: 0,
+            spawned_at: SimTime::ZERO,
+            cause: SpawnCause::Initial,
+            next_cause: SpawnCause::Initial,
+            not_before: SimTime::ZERO,
+            spawn_scheduled: false,
+            cache: KeySet::EMPTY,
+            update_in_flight: false,
+            hold_until: SimTime::ZERO,
+            window: None,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// Whether a process exists (starting or ready).
+    #[inline]
+    pub fn has_process(&self) -> bool {
+        self.process != Process::None
+    }
+
+    /// Starts a new process that loads `directory` keys.
+    pub fn spawn(&mut self, now: SimTime, directory: KeySet) {
+        self.process = Process::Starting;
+        self.generation = self.generation.wrapping_add(1);
+        self.spawned_at = now;
+        self.cause = self.next_cause;
+        self.cache = directory;
+        self.update_in_flight = false;
+        self.hold_until = SimTime::ZERO;
+    }
+
+    /// Ends the current process; its pending events become stale.
+    pub fn end_process(&mut self) {
+        self.process = Process::None;
+        self.generation = self.generation.wrapping_add(1);
+        self.cache = KeySet::EMPTY;
+        self.update_in_flight = false;
+        self.hold_until = SimTime::ZERO;
+    }
+
+    /// "Newly spawned" (R6): younger than `new_process_age` at `now`.
+    pub fn is_new(&self, now: SimTime, new_process_age: u64) -> bool {
+        now.since(self.spawned_at) < new_process_age
+    }
+
+    /// A hold from a failed update is active at `now`.
+    pub fn hold_active(&self, now: SimTime) -> bool {
+        now < self.hold_until
+    }
+
+    /// A periodic reload (R4): add what local AD holds, drop retired keys,
+    /// keep keys the worker fetched itself that are not retired.
+    pub fn reload(&mut self, directory: KeySet, retired: KeySet) {
+        self.cache = self.cache.union(directory).minus(retired);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reload_adds_directory_keys_and_drops_retired_only() {
+        let mut w = Worker::new(0, 0);
+        w.spawn(SimTime(0), KeySet::only(0));
+        w.cache.insert(2); // fetched by an update, not in AD
+        let mut retired = KeySet::EMPTY;
+        retired.insert(0);
+        w.reload(KeySet::only(0).union(KeySet::only(1)), retired);
+        assert_eq!(w.cache.to_string(), "{k1,k2}");
+    }
+
+    #[test]
+    fn generations_make_old_events_stale() {
+        let mut w = Worker::new(0, 0);
+        w.spawn(SimTime(0), KeySet::only(0));
+        let first = w.generation;
+        w.end_process();
+        assert_ne!(w.generation, first);
+        w.spawn(SimTime(5), KeySet::only(0));
+        assert_ne!(w.generation, first);
+        assert!(w.is_new(SimTime(10), 300_000));
+        assert!(!w.is_new(SimTime(300_005), 300_000));
+    }
+}

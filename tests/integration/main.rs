@@ -1,0 +1,11 @@
+//! hmasim's integration tests: one binary, one module per behaviour.
+
+mod charts;
+mod cli;
+mod common;
+mod determinism;
+mod experiments;
+mod golden;
+mod invariants;
+mod oracle;
+mod scenario_errors;
