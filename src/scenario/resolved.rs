@@ -336,6 +336,6 @@ pub struct Clients {
 /// The `"office"` daily profile before normalisation: quiet nights, a morning
 /// ramp, busy office hours, a quieter evening.
 pub const OFFICE_PROFILE: [f64; 24] = [
-    0.2, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 2.5, 2.5, 2.4, 2.0, 2.3, 2.5, 2.4, 2.2, 1.8,
-    1.2, 0.8, 0.6, 0.5, 0.4, 0.3,
+    0.2, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 2.5, 2.5, 2.4, 2.0, 2.3, 2.5, 2.4, 2.2, 1.8, 1.2,
+    0.8, 0.6, 0.5, 0.4, 0.3,
 ];
