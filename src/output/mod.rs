@@ -4,3 +4,7 @@
 //! engine or the model.
 
 pub mod atomic;
+pub mod charts;
+pub mod csv;
+pub mod read;
+pub mod report;

@@ -1,0 +1,478 @@
+//! What every chart shares: colours, fonts, the title and legend frame,
+//! axes, and number and duration formatting.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{DrawError, FAMILY, WIDTH};
+
+/// Flag off (write session).
+pub(crate) const OFF_COLOR: RGBColor = RGBColor(213, 94, 0);
+/// Flag on (read session).
+pub(crate) const ON_COLOR: RGBColor = RGBColor(0, 114, 178);
+/// Failure windows.
+pub(crate) const WINDOW_COLOR: RGBColor = RGBColor(200, 16, 32);
+/// Rollover instants.
+pub(crate) const ROLLOVER_COLOR: RGBColor = RGBColor(106, 61, 154);
+/// Secondary text.
+pub(crate) const GREY_TEXT: RGBColor = RGBColor(90, 90, 90);
+
+/// The colour of a flag value.
+pub(crate) fn flag_color(read_session: bool) -> RGBColor {
+    if read_session { ON_COLOR } else { OFF_COLOR }
+}
+
+/// The legend name of a flag value.
+pub(crate) fn flag_label(read_session: bool) -> &'static str {
+    if read_session {
+        "flag on (read session)"
+    } else {
+        "flag off (write session)"
+    }
+}
+
+/// A text style of the bundled font.
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&BLACK)
+}
+
+/// Axis label style.
+pub(crate) fn label_font() -> TextStyle<'static> {
+    font(17)
+}
+
+/// Axis description style.
+pub(crate) fn desc_font() -> TextStyle<'static> {
+    font(19)
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Swatch {
+    /// A line of this width.
+    Line(RGBColor, u32),
+    /// A dashed line.
+    Dashed(RGBColor),
+    /// A dotted line.
+    Dotted(RGBColor),
+    /// A filled box.
+    Block(RGBAColor),
+    /// A filled dot.
+    Dot(RGBColor),
+}
+
+/// Title, subtitle and legend of a chart.
+pub(crate) struct Frame {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub legend: Vec<(String, Swatch)>,
+}
+
+/// Fills the background, draws the title, subtitle and a legend row (never
+/// over the data), and returns the area left for the plot.
+pub(crate) fn draw_frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+) -> Result<DrawingArea<DB, Shift>, DrawError> {
+    root.fill(&WHITE)?;
+    let centre = (WIDTH / 2) as i32;
+    let top = Pos::new(HPos::Center, VPos::Top);
+    let mut y = 12;
+    root.draw(&Text::new(
+        frame.title.clone(),
+        (centre, y),
+        font(28).pos(top),
+    ))?;
+    y += 36;
+    if let Some(sub) = &frame.subtitle {
+        let style = font(17).color(&GREY_TEXT).pos(top);
+        root.draw(&Text::new(sub.clone(), (centre, y), style))?;
+        y += 26;
+    }
+    if !frame.legend.is_empty() {
+        let style = font(17);
+        const SWATCH: i32 = 26;
+        const GAP: i32 = 6;
+        const SPACING: i32 = 28;
+        let max_row = WIDTH as i32 - 80;
+        // Lay the entries out in rows, then centre each row.
+        let mut rows: Vec<Vec<(&str, Swatch, i32)>> = vec![Vec::new()];
+        let mut row_w = 0;
+        for (label, swatch) in &frame.legend {
+            let (tw, _) = root.estimate_text_size(label, &style)?;
+            let w = SWATCH + GAP + tw as i32;
+            let needed = if row_w == 0 { w } else { row_w + SPACING + w };
+            if needed > max_row && row_w > 0 {
+                rows.push(Vec::new());
+                row_w = w;
+            } else {
+                row_w = needed;
+            }
+            if let Some(row) = rows.last_mut() {
+                row.push((label.as_str(), *swatch, w));
+            }
+        }
+        y += 4;
+        for row in rows {
+            let total: i32 =
+                row.iter().map(|e| e.2).sum::<i32>() + SPACING * (row.len() as i32 - 1);
+            let mut x = centre - total / 2;
+            let cy = y + 9;
+            for (label, swatch, w) in row {
+                draw_swatch(root, swatch, x, cy)?;
+                let left = Pos::new(HPos::Left, VPos::Center);
+                root.draw(&Text::new(
+                    label.to_string(),
+                    (x + SWATCH + GAP, cy),
+                    style.pos(left),
+                ))?;
+                x += w + SPACING;
+            }
+            y += 24;
+        }
+    }
+    Ok(root.split_vertically(y + 4).1)
+}
+
+fn draw_swatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    swatch: Swatch,
+    x: i32,
+    y: i32,
+) -> Result<(), DrawError> {
+    match swatch {
+        Swatch::Line(c, w) => {
+            root.draw(&PathElement::new(
+                vec![(x, y), (x + 26, y)],
+                c.stroke_width(w),
+            ))?;
+        }
+        Swatch::Dashed(c) => {
+            for i in 0..3 {
+                let x0 = x + i * 10;
+                root.draw(&PathElement::new(
+                    vec![(x0, y), (x0 + 6, y)],
+                    c.stroke_width(2),
+                ))?;
+            }
+        }
+        Swatch::Dotted(c) => {
+            for i in 0..6 {
+                let x0 = x + i * 5;
+                root.draw(&PathElement::new(
+                    vec![(x0, y), (x0 + 2, y)],
+                    c.stroke_width(2),
+                ))?;
+            }
+        }
+        Swatch::Block(c) => {
+            root.draw(&Rectangle::new(
+                [(x + 2, y - 7), (x + 24, y + 7)],
+                c.filled(),
+            ))?;
+        }
+        Swatch::Dot(c) => {
+            root.draw(&Circle::new((x + 13, y), 5, c.filled()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws a text at an absolute backend position (e.g. from
+/// `ChartContext::backend_coord`), which the chart's own coordinates cannot
+/// address (labels outside the plotting area).
+pub(crate) fn draw_text_at<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    pos: (i32, i32),
+    style: TextStyle<'_>,
+) -> Result<(), DrawError> {
+    root.draw(&Text::new(text.to_string(), pos, style))?;
+    Ok(())
+}
+
+/// Like [`draw_text_at`] on a white box, for labels over data.
+pub(crate) fn draw_label<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    pos: (i32, i32),
+    style: TextStyle<'_>,
+) -> Result<(), DrawError> {
+    let (w, h) = root.estimate_text_size(text, &style)?;
+    let (w, h) = (w as i32, h as i32);
+    // The box assumes a left-top anchor, which every caller uses.
+    root.draw(&Rectangle::new(
+        [(pos.0 - 2, pos.1 - 1), (pos.0 + w + 2, pos.1 + h + 2)],
+        WHITE.mix(0.85).filled(),
+    ))?;
+    draw_text_at(root, text, pos, style)
+}
+
+/// Draws a dashed vertical or any straight segment in data coordinates.
+pub(crate) fn dashed_segment(
+    from: (f64, f64),
+    to: (f64, f64),
+    dash: u32,
+    gap: u32,
+    style: ShapeStyle,
+) -> DashedLineSeries<std::vec::IntoIter<(f64, f64)>, u32> {
+    DashedLineSeries::new(vec![from, to], dash, gap, style)
+}
+
+/// A linear `f64` axis with the tick positions given (categories at
+/// integers). plotters' `with_key_points` wrapper loses the `f64`
+/// formatter, so this small axis type stands in for it.
+pub(crate) struct TickedAxis {
+    range: std::ops::Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl TickedAxis {
+    pub fn new(range: std::ops::Range<f64>, ticks: Vec<f64>) -> TickedAxis {
+        TickedAxis { range, ticks }
+    }
+}
+
+impl Ranged for TickedAxis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.range.end - self.range.start;
+        if span <= 0.0 {
+            return limit.0;
+        }
+        let share = (value - self.range.start) / span;
+        limit.0 + (f64::from(limit.1 - limit.0) * share).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.clone()
+    }
+}
+
+/// A message in the middle of an empty plot area.
+pub(crate) fn draw_empty<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    message: &str,
+) -> Result<(), DrawError> {
+    let (w, h) = area.dim_in_pixel();
+    let style = font(20)
+        .color(&GREY_TEXT)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw(&Text::new(
+        message.to_string(),
+        (w as i32 / 2, h as i32 / 2),
+        style,
+    ))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Time and numbers.
+
+/// The unit of a time axis, chosen from the span shown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct TimeAxis {
+    /// Milliseconds per axis unit.
+    pub unit_ms: f64,
+    /// Unit symbol.
+    pub unit: &'static str,
+}
+
+impl TimeAxis {
+    /// Minutes up to 4 h, hours up to 4 days, days beyond.
+    pub fn for_span(span_ms: u64) -> TimeAxis {
+        if span_ms <= 4 * 3_600_000 {
+            TimeAxis {
+                unit_ms: 60_000.0,
+                unit: "min",
+            }
+        } else if span_ms <= 4 * 86_400_000 {
+            TimeAxis {
+                unit_ms: 3_600_000.0,
+                unit: "h",
+            }
+        } else {
+            TimeAxis {
+                unit_ms: 86_400_000.0,
+                unit: "d",
+            }
+        }
+    }
+
+    /// An instant in axis units.
+    pub fn x(&self, ms: u64) -> f64 {
+        ms as f64 / self.unit_ms
+    }
+
+    /// The axis description.
+    pub fn desc(&self) -> String {
+        format!("time since start [{}]", self.unit)
+    }
+}
+
+/// `v` with at most `decimals` decimals, trailing zeros dropped, no `-0`.
+pub(crate) fn fmt_decimals(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Tick labels for an axis spanning `span` units: enough decimals for
+/// ticks at steps of 1, 2 or 5 times a power of ten (trailing zeros are
+/// dropped; a loop rather than `log10` keeps the choice the same on every
+/// machine).
+pub(crate) fn tick_formatter(span: f64) -> impl Fn(&f64) -> String {
+    let mut decimals = 2;
+    let mut step = span.abs() / 8.0;
+    while step > 0.0 && step < 1.0 && decimals < 8 {
+        step *= 10.0;
+        decimals += 1;
+    }
+    move |v: &f64| fmt_decimals(*v, decimals)
+}
+
+/// A value for reading (titles, tables): about four significant digits,
+/// never an exponent.
+pub fn fmt_value(v: f64) -> String {
+    let a = v.abs();
+    let decimals = if a >= 1000.0 || (v == v.trunc() && a < 1e15) {
+        0
+    } else if a >= 100.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        3
+    };
+    let s = format!("{v:.decimals$}");
+    // No "-0.000" for a value that rounds to zero.
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
+/// A duration as people write it in scenario files: `250ms`, `30s`,
+/// `1h 30m`, `2d 4h` (two largest units, rounded down).
+pub fn fmt_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    const UNITS: [(u64, &str); 4] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+    ];
+    let first = UNITS.iter().position(|(size, _)| ms >= *size).unwrap_or(3);
+    let (size, name) = UNITS[first];
+    let mut parts = vec![format!("{}{name}", ms / size)];
+    if let Some((next, next_name)) = UNITS.get(first + 1) {
+        let q = ms % size / next;
+        if q > 0 {
+            parts.push(format!("{q}{next_name}"));
+        }
+    }
+    parts.join(" ")
+}
+
+/// An instant since the start, exactly, in scenario-file form:
+/// `1d 6h 25m`, `2h 30m 30s`, `0s`.
+pub fn fmt_instant(ms: u64) -> String {
+    const UNITS: [(u64, &str); 5] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+        (1, "ms"),
+    ];
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    let mut parts = Vec::new();
+    let mut rest = ms;
+    for (size, name) in UNITS {
+        if rest >= size {
+            parts.push(format!("{}{name}", rest / size));
+            rest %= size;
+        }
+    }
+    parts.join(" ")
+}
+
+/// The zoom range for the time-axis charts: the explicit one, else the
+/// whole run `[0, horizon)`.
+pub(crate) fn explicit_or_full(
+    zoom: Option<(u64, u64)>,
+    horizon_ms: u64,
+) -> Result<(u64, u64), String> {
+    match zoom {
+        Some((from, to)) if from >= to => Err(format!(
+            "empty time range: from {} is not before to {}",
+            fmt_instant(from),
+            fmt_instant(to)
+        )),
+        Some(r) => Ok(r),
+        None => Ok((0, horizon_ms.max(1))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_numbers() {
+        assert_eq!(fmt_duration(250), "250ms");
+        assert_eq!(fmt_duration(30_000), "30s");
+        assert_eq!(fmt_duration(1_800_000), "30m");
+        assert_eq!(fmt_duration(1_802_000), "30m 2s");
+        assert_eq!(fmt_duration(5_400_000), "1h 30m");
+        assert_eq!(fmt_duration(3_600_000), "1h");
+        assert_eq!(fmt_duration(2 * 86_400_000 + 4 * 3_600_000 + 5000), "2d 4h");
+        assert_eq!(fmt_decimals(2.0, 2), "2");
+        assert_eq!(fmt_decimals(2.5, 2), "2.5");
+        assert_eq!(fmt_decimals(-0.001, 2), "0");
+        assert_eq!(fmt_decimals(120.0, 0), "120");
+        assert_eq!(fmt_duration(0), "0s");
+        assert_eq!(fmt_instant(0), "0s");
+        assert_eq!(fmt_instant(30 * 3_600_000 + 25 * 60_000), "1d 6h 25m");
+        assert_eq!(fmt_instant(9_032_000), "2h 30m 32s");
+        let f = tick_formatter(0.02);
+        assert_eq!(
+            (f(&0.0125), f(&2.0)),
+            ("0.0125".to_string(), "2".to_string())
+        );
+        let f = tick_formatter(24.0);
+        assert_eq!(
+            (f(&236.0), f(&236.5)),
+            ("236".to_string(), "236.5".to_string())
+        );
+        assert_eq!(fmt_value(1322.76), "1323");
+        assert_eq!(fmt_value(12.345), "12.35");
+        assert_eq!(fmt_value(-0.0001), "0.000");
+        assert_eq!(fmt_value(3.0), "3");
+    }
+}

@@ -1,0 +1,556 @@
+//! `index.html`: one self-contained page per result folder.
+//!
+//! The page must open from a file share or an e-mail attachment with no
+//! network: the SVG charts are inlined, the CSS is embedded, there is no
+//! script, and the only links are relative ones to the folder's files.
+//! Headline numbers are recomputed from `runs.csv` (means with 95% Student t
+//! intervals); the summary rows of `compare.csv`, when present, are shown as
+//! written.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::atomic;
+use super::read::{self, RunRow};
+use crate::metrics::stats;
+use crate::output::charts::{fmt_duration, fmt_value};
+
+/// What the report needs beyond the folder's files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportInfo {
+    /// Scenario name (`simulation.name`).
+    pub scenario: String,
+    /// Parameters that differ from their defaults, as (dotted key, value as
+    /// written), in the order to show them.
+    pub changed_parameters: Vec<(String, String)>,
+}
+
+/// Charts in page order: file stem and caption.
+const CHARTS: [(&str, &str); 7] = [
+    (
+        "timeline",
+        "Servers, workers and failure windows of one run pair (flag off above, on below).",
+    ),
+    (
+        "rejections",
+        "Share of requests rejected (401) per bucket, maintenance shaded, rollovers marked.",
+    ),
+    (
+        "windows",
+        "Distribution of failure-window durations over all runs; the dashed line is the failed-update hold.",
+    ),
+    (
+        "impact",
+        "User-minutes in prompt loops per replication, flag off against flag on.",
+    ),
+    ("sweep_user_minutes", "User-minutes across the sweep."),
+    ("sweep_rejected", "Rejected requests across the sweep."),
+    (
+        "sweep_window_ms_total",
+        "Total failure-window time across the sweep.",
+    ),
+];
+
+/// Files linked from the page when present.
+const FILES: [(&str, &str); 10] = [
+    ("runs.csv", "one row per run"),
+    ("compare.csv", "paired differences flag off − on"),
+    ("windows.csv", "every failure window"),
+    ("timeseries.csv", "per-bucket counts"),
+    ("timeline.csv", "server and worker states"),
+    ("rollovers.csv", "key rollovers"),
+    ("events.csv", "event trace (--trace)"),
+    ("sweep.csv", "every run of the sweep"),
+    ("sweep_summary.csv", "sweep means and CIs"),
+    ("manifest.json", "scenario, parameters, seeds, version"),
+];
+
+/// Writes `dir/index.html` atomically from the files in `dir` (charts
+/// already drawn, CSVs) and `info`; returns its path. Missing or malformed
+/// files are noted on the page rather than failing it.
+pub fn write_report(dir: &Path, info: &ReportInfo) -> io::Result<PathBuf> {
+    let html = render(dir, info);
+    let path = dir.join("index.html");
+    atomic::write_file(&path, html.as_bytes())?;
+    Ok(path)
+}
+
+const STYLE: &str = "
+body { font-family: 'DejaVu Sans', 'Segoe UI', Arial, sans-serif; margin: 2em auto; max-width: 1240px; padding: 0 1em; color: #222; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+p.note { color: #555; }
+table { border-collapse: collapse; margin: 0.6em 0; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1.2em 0; }
+figure svg { width: 100%; height: auto; max-width: 1200px; border: 1px solid #e4e4e4; }
+figcaption { color: #444; margin-top: 0.3em; }
+code { background: #f4f4f4; padding: 0 0.2em; }
+";
+
+fn render(dir: &Path, info: &ReportInfo) -> String {
+    let mut h = String::new();
+    let title = format!("hmasim: {}", info.scenario);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        esc(&title),
+        esc(&title)
+    );
+    h.push_str(
+        "<p class=\"note\">Simulated Exchange Hybrid Modern Authentication lockouts after signing-key \
+         rollovers, with <code>EnableAuthAdminReadSession</code> off (write session) and on (read session).</p>\n",
+    );
+
+    h.push_str("<h2>Parameters that differ from the defaults</h2>\n");
+    if info.changed_parameters.is_empty() {
+        h.push_str("<p>None: every parameter has its default value.</p>\n");
+    } else {
+        h.push_str("<table>\n<tr><th>parameter</th><th>value</th></tr>\n");
+        for (k, v) in &info.changed_parameters {
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                esc(k),
+                esc(v)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+
+    h.push_str("<h2>Headline numbers</h2>\n");
+    headline(&mut h, dir);
+    sweep_table(&mut h, dir);
+
+    h.push_str("<h2>Charts</h2>\n");
+    let mut any = false;
+    for (stem, caption) in CHARTS {
+        let Ok(svg) = std::fs::read_to_string(dir.join(format!("{stem}.svg"))) else {
+            continue;
+        };
+        any = true;
+        let _ = write!(
+            h,
+            "<figure id=\"{stem}\">\n{}\n<figcaption>{} <a href=\"{stem}.png\">PNG</a> · <a href=\"{stem}.svg\">SVG</a></figcaption>\n</figure>\n",
+            inline_svg(&svg),
+            esc(caption)
+        );
+    }
+    if !any {
+        h.push_str("<p>No charts in this folder (drawn with <code>--no-charts</code>?). <code>hmasim plot DIR</code> draws them from the CSVs.</p>\n");
+    }
+
+    h.push_str("<h2>Files</h2>\n<ul>\n");
+    for (name, what) in FILES {
+        if dir.join(name).is_file() {
+            let _ = writeln!(h, "<li><a href=\"{name}\">{name}</a>: {}</li>", esc(what));
+        }
+    }
+    h.push_str("</ul>\n");
+    let points = point_folders(dir);
+    if !points.is_empty() {
+        h.push_str("<p>Sweep points, each with its own report and per-run files:</p>\n<ul>\n");
+        for p in points {
+            let p = esc(&p);
+            let _ = writeln!(
+                h,
+                "<li>{p}: <a href=\"{p}/index.html\">report</a>, <a href=\"{p}/runs.csv\">runs.csv</a></li>"
+            );
+        }
+        h.push_str("</ul>\n");
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Written by hmasim {}.</p>\n</body>\n</html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
+
+/// Sub-folders holding a `runs.csv` (a sweep's points), sorted by name.
+fn point_folders(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("runs.csv").is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The SVG as an inline element: without its XML prolog and namespace
+/// attribute (implicit in HTML), so the page holds no URL at all.
+fn inline_svg(svg: &str) -> String {
+    let body = match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    };
+    body.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+        .trim_end()
+        .to_string()
+}
+
+/// One metric of the headline table.
+struct Metric {
+    name: &'static str,
+    value: fn(&RunRow) -> f64,
+}
+
+const METRICS: [Metric; 7] = [
+    Metric {
+        name: "user-minutes in prompt loops",
+        value: |r| r.user_minutes,
+    },
+    Metric {
+        name: "users affected",
+        value: |r| r.users_affected as f64,
+    },
+    Metric {
+        name: "rejected requests (401)",
+        value: |r| r.rejected as f64,
+    },
+    Metric {
+        name: "failure windows",
+        value: |r| r.windows as f64,
+    },
+    Metric {
+        name: "failure-window time [min]",
+        value: |r| r.window_ms_total as f64 / 60_000.0,
+    },
+    Metric {
+        name: "longest failure window [min]",
+        value: |r| r.window_ms_max as f64 / 60_000.0,
+    },
+    Metric {
+        name: "unavailable requests",
+        value: |r| r.unavailable as f64,
+    },
+];
+
+fn headline(h: &mut String, dir: &Path) {
+    let path = dir.join("runs.csv");
+    if !path.is_file() {
+        if !dir.join("sweep_summary.csv").is_file() {
+            h.push_str("<p>No <code>runs.csv</code> in this folder.</p>\n");
+        }
+        return;
+    }
+    let runs = match read::read_runs(&path) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(
+                h,
+                "<p>runs.csv could not be read: {}</p>",
+                esc(&e.to_string())
+            );
+            return;
+        }
+    };
+    // The paired differences come from compare.csv when it is there; they
+    // are computed here only for a folder without it.
+    let compare = compare_table(dir);
+    let flags: Vec<bool> = [false, true]
+        .into_iter()
+        .filter(|f| runs.iter().any(|r| r.id.read_session == *f))
+        .collect();
+    let differences = flags.len() == 2 && compare.is_none();
+    let n_of = |f: bool| runs.iter().filter(|r| r.id.read_session == f).count();
+    let _ = writeln!(
+        h,
+        "<p>Mean per run with its 95% confidence interval (Student t) over {}.{}</p>",
+        flags
+            .iter()
+            .map(|f| format!(
+                "{} run{} with the flag {}",
+                n_of(*f),
+                if n_of(*f) == 1 { "" } else { "s" },
+                if *f { "on" } else { "off" }
+            ))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        if flags.len() == 2 {
+            " Differences pair each flag-off run with the flag-on run of the same seed and \
+             replication (same crashes, maintenance, rollovers and requests)."
+        } else {
+            ""
+        }
+    );
+    h.push_str("<table>\n<tr><th>metric</th>");
+    for f in &flags {
+        let _ = write!(
+            h,
+            "<th>flag {}</th>",
+            if *f {
+                "on (read session)"
+            } else {
+                "off (write session)"
+            }
+        );
+    }
+    if differences {
+        h.push_str("<th>difference off − on</th><th>flag helped</th>");
+    }
+    h.push_str("</tr>\n");
+    for m in &METRICS {
+        let _ = write!(h, "<tr><td>{}</td>", esc(m.name));
+        for f in &flags {
+            let v: Vec<f64> = runs
+                .iter()
+                .filter(|r| r.id.read_session == *f)
+                .map(m.value)
+                .collect();
+            let _ = write!(h, "<td class=\"num\">{}</td>", mean_ci_text(&v));
+        }
+        if differences {
+            let pairs = crate::output::charts::paired(&runs, m.value);
+            let d: Vec<f64> = pairs.iter().filter_map(|p| p.difference()).collect();
+            let helped = d.iter().filter(|v| **v > 0.0).count();
+            let _ = write!(
+                h,
+                "<td class=\"num\">{}</td><td class=\"num\">{} of {}</td>",
+                mean_ci_text(&d),
+                helped,
+                d.len()
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    match compare {
+        Some(Ok(table)) => h.push_str(&table),
+        Some(Err(e)) => {
+            let _ = writeln!(h, "<p>compare.csv could not be read: {}</p>", esc(&e));
+        }
+        None => {}
+    }
+}
+
+/// `mean [low, high]`, or the mean alone with one value.
+fn mean_ci_text(values: &[f64]) -> String {
+    let s = stats::summarize(values);
+    match (s.mean, s.ci95) {
+        (Some(m), Some((lo, hi))) => {
+            format!("{} [{}, {}]", fmt_value(m), fmt_value(lo), fmt_value(hi))
+        }
+        (Some(m), None) => fmt_value(m),
+        _ => "–".to_string(),
+    }
+}
+
+/// Readable names of the `runs.csv` metrics.
+fn metric_label(column: &str) -> String {
+    let label = match column {
+        "requests" => "requests",
+        "accepted" => "accepted requests",
+        "rejected" => "rejected requests (401)",
+        "unavailable" => "unavailable requests",
+        "windows" => "failure windows",
+        "window_ms_total" => "failure-window time [ms]",
+        "window_ms_max" => "longest failure window [ms]",
+        "window_ms_p50" => "median failure window [ms]",
+        "window_ms_p95" => "95th percentile failure window [ms]",
+        "users_affected" => "users affected",
+        "episodes" => "prompt-loop episodes",
+        "user_minutes" => "user-minutes in prompt loops",
+        other => other,
+    };
+    label.to_string()
+}
+
+/// The summary of `compare.csv` (`row` = `mean`, `ci_low`, `ci_high`,
+/// `share_helped`; one column per metric) as a table with one row per
+/// metric; `None` without the file.
+fn compare_table(dir: &Path) -> Option<Result<String, String>> {
+    let path = dir.join("compare.csv");
+    if !path.is_file() {
+        return None;
+    }
+    let table = match read::read_table(&path) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let Some(row_col) = table.header.iter().position(|c| c == "row") else {
+        return Some(Err("no `row` column".into()));
+    };
+    let summary = |name: &str| table.rows.iter().find(|r| r[row_col] == name);
+    let pairs = table.rows.iter().filter(|r| r[row_col] == "rep").count();
+    let (Some(mean), Some(low), Some(high), Some(share)) = (
+        summary("mean"),
+        summary("ci_low"),
+        summary("ci_high"),
+        summary("share_helped"),
+    ) else {
+        return Some(Err(
+            "summary rows (mean, ci_low, ci_high, share_helped) missing".into(),
+        ));
+    };
+    let mut h = String::new();
+    let _ = writeln!(
+        h,
+        "<p>Paired difference flag off − flag on from <a href=\"compare.csv\">compare.csv</a> \
+         ({pairs} pair{}): a positive difference means the flag lowered the metric.</p>",
+        if pairs == 1 { "" } else { "s" }
+    );
+    h.push_str(
+        "<table>\n<tr><th>metric</th><th>mean difference</th><th>95% CI</th>\
+         <th>pairs where the flag lowered it</th></tr>\n",
+    );
+    for (i, column) in table.header.iter().enumerate() {
+        if ["row", "seed", "replication"].contains(&column.as_str()) {
+            continue;
+        }
+        // Numbers re-rounded for reading; anything else shown as written.
+        let value = |s: &str| match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => fmt_value(v),
+            _ => esc(s),
+        };
+        let ci = if low[i].is_empty() || high[i].is_empty() {
+            "–".to_string()
+        } else {
+            format!("[{}, {}]", value(&low[i]), value(&high[i]))
+        };
+        let share = match share[i].parse::<f64>() {
+            Ok(v) => format!("{:.0}%", v * 100.0),
+            Err(_) => esc(&share[i]),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{ci}</td><td class=\"num\">{share}</td></tr>",
+            esc(&metric_label(column)),
+            value(&mean[i]),
+        );
+    }
+    h.push_str("</table>\n");
+    Some(Ok(h))
+}
+
+fn sweep_table(h: &mut String, dir: &Path) {
+    let path = dir.join("sweep_summary.csv");
+    if !path.is_file() {
+        return;
+    }
+    let s = match read::read_sweep_summary(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(
+                h,
+                "<p>sweep_summary.csv could not be read: {}</p>",
+                esc(&e.to_string())
+            );
+            return;
+        }
+    };
+    h.push_str("<p>Sweep: mean [95% CI] per point and flag value.</p>\n");
+    let mut header: Vec<String> = vec!["point".into()];
+    header.extend(s.parameters.iter().cloned());
+    header.extend(
+        [
+            "flag",
+            "replications",
+            "user-minutes",
+            "rejected",
+            "failure-window time",
+        ]
+        .map(String::from),
+    );
+    let rows: Vec<Vec<String>> = s
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.point.to_string()];
+            row.extend(r.values.iter().cloned());
+            row.push(if r.read_session { "on" } else { "off" }.into());
+            row.push(r.replications.to_string());
+            for m in ["user_minutes", "rejected"] {
+                row.push(r.metric(m).map_or("–".into(), |c| ci_text(c, 1.0)));
+            }
+            row.push(r.metric("window_ms_total").map_or("–".into(), |c| {
+                let ms = |v: f64| fmt_duration(v.max(0.0).round() as u64);
+                match (c.ci_low, c.ci_high) {
+                    (Some(lo), Some(hi)) => format!("{} [{}, {}]", ms(c.mean), ms(lo), ms(hi)),
+                    _ => ms(c.mean),
+                }
+            }));
+            row
+        })
+        .collect();
+    table(h, &header, rows.iter().map(|r| r.as_slice()));
+}
+
+fn ci_text(c: read::MeanCi, scale: f64) -> String {
+    match (c.ci_low, c.ci_high) {
+        (Some(lo), Some(hi)) => format!(
+            "{} [{}, {}]",
+            fmt_value(c.mean * scale),
+            fmt_value(lo * scale),
+            fmt_value(hi * scale)
+        ),
+        _ => fmt_value(c.mean * scale),
+    }
+}
+
+fn table<'a>(h: &mut String, header: &[String], rows: impl Iterator<Item = &'a [String]>) {
+    h.push_str("<table>\n<tr>");
+    for c in header {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr>\n");
+    for r in rows {
+        h.push_str("<tr>");
+        for c in r {
+            let class = if c.parse::<f64>().is_ok() {
+                " class=\"num\""
+            } else {
+                ""
+            };
+            let _ = write!(h, "<td{class}>{}</td>", esc(c));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_escaping() {
+        assert_eq!(
+            esc("<a href=\"x\">&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(mean_ci_text(&[]), "–");
+        assert_eq!(mean_ci_text(&[2.0]), "2");
+    }
+
+    #[test]
+    fn inlined_svg_has_no_namespace_url() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg width=\"1\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>\n";
+        assert_eq!(inline_svg(svg), "<svg width=\"1\">\n</svg>");
+    }
+}

@@ -1,0 +1,630 @@
+//! Charts and the HTML report, drawn from hand-built result folders (the
+//! model is not needed: records are written with the CSV writers, then read
+//! back the way `hmasim plot DIR` does).
+//!
+//! The timeline SVG of oracle case O1 is compared byte for byte with
+//! `tests/golden/charts/timeline_o1.svg`; after an intended change to the
+//! charts, regenerate it with
+//! `HMASIM_REGENERATE_GOLDEN=1 cargo test --test integration charts::`.
+//! The folders drawn are left under `target/tmp/charts-*` for a look.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use hmasim::metrics::{
+    BucketRecord, RolloverRecord, RunId, RunResult, SpawnCause, StateInterval, StateKind, Totals,
+    WindowRecord,
+};
+use hmasim::output::atomic::write_file;
+use hmasim::output::charts::{ChartOptions, draw_all};
+use hmasim::output::csv;
+use hmasim::output::report::{ReportInfo, write_report};
+
+const S: u64 = 1000;
+const M: u64 = 60 * S;
+const H: u64 = 60 * M;
+const D: u64 = 24 * H;
+
+/// A fresh folder under cargo's per-test scratch directory.
+fn folder(name: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("charts-{name}"));
+    let _ = fs::remove_dir_all(&p);
+    fs::create_dir_all(&p).unwrap();
+    p
+}
+
+/// Writes the CSVs of `runs` as a run would.
+fn write_csvs(dir: &Path, scenario: &str, runs: &[RunResult]) {
+    let refs: Vec<&RunResult> = runs.iter().collect();
+    write_file(&dir.join("runs.csv"), &csv::runs_csv(scenario, &refs)).unwrap();
+    write_file(&dir.join("windows.csv"), &csv::windows_csv(&refs)).unwrap();
+    write_file(&dir.join("timeseries.csv"), &csv::timeseries_csv(&refs)).unwrap();
+    write_file(&dir.join("timeline.csv"), &csv::timeline_csv(&refs)).unwrap();
+    write_file(&dir.join("rollovers.csv"), &csv::rollovers_csv(&refs)).unwrap();
+}
+
+fn window(server: u32, pool: &str, start: u64, end: u64, cause: SpawnCause) -> WindowRecord {
+    WindowRecord {
+        server,
+        app_pool: pool.into(),
+        start_ms: start,
+        end_ms: end,
+        cause,
+        rollover: 1,
+        rejected_requests: (end - start) / (10 * S) + 1,
+        users_affected: 1,
+    }
+}
+
+fn state(server: u32, pool: &str, state: StateKind, start: u64, end: u64) -> StateInterval {
+    StateInterval {
+        server,
+        app_pool: pool.into(),
+        state,
+        start_ms: start,
+        end_ms: end,
+    }
+}
+
+/// Oracle case O1 (model.md section 6), as the model should record it.
+fn o1(read_session: bool) -> RunResult {
+    let recycled_end = if read_session { 7_232_000 } else { 9_032_000 };
+    let windows = vec![
+        window(0, "ews", 3_600_000, 3_602_000, SpawnCause::Initial),
+        window(0, "ews", 7_230_000, recycled_end, SpawnCause::MaRecycle),
+    ];
+    let timeseries = (0..24)
+        .map(|i| {
+            let start = i * 10 * M;
+            let rejected = windows
+                .iter()
+                .map(|w| {
+                    let overlap = w
+                        .end_ms
+                        .min(start + 10 * M)
+                        .saturating_sub(w.start_ms.max(start));
+                    overlap.div_ceil(10 * S)
+                })
+                .sum();
+            BucketRecord {
+                bucket_start_ms: start,
+                requests: 60,
+                rejected,
+                unavailable: 0,
+                servers_in_pool: 1,
+                workers_failing: u32::from(rejected > 0),
+            }
+        })
+        .collect();
+    RunResult {
+        id: RunId {
+            seed: 1,
+            replication: 0,
+            read_session,
+        },
+        totals: Totals {
+            requests: 1440,
+            accepted: 1440 - if read_session { 2 } else { 182 },
+            rejected: if read_session { 2 } else { 182 },
+            users_affected: 1,
+            episodes: 2,
+            episode_ms_total: if read_session { 40 * S } else { 1_822_000 },
+            events: 3000,
+            fingerprint: 0x0123_4567_89ab_cdef,
+            ..Totals::default()
+        },
+        windows,
+        timeseries,
+        timeline: vec![
+            state(0, "ews", StateKind::WorkerStarting, 0, 30 * S),
+            state(0, "ews", StateKind::WorkerStarting, 2 * H, 2 * H + 30 * S),
+        ],
+        rollovers: vec![RolloverRecord {
+            key: 1,
+            publish_ms: H,
+            sign_ms: H,
+            retire_previous_ms: 25 * H,
+        }],
+        trace: Vec::new(),
+        wall_ms: 0,
+    }
+}
+
+/// A 14-day, 4-server, 4-pool run with a rollover on day 3 and rolling
+/// maintenance on day 10, deterministic in (replication, flag).
+fn big_run(replication: u32, read_session: bool) -> RunResult {
+    let pools = ["ews", "mapi", "eas", "owa"];
+    let hold = |base: u64| if read_session { base } else { base + 30 * M };
+    let r = u64::from(replication);
+    let mut windows = Vec::new();
+    let mut timeline = Vec::new();
+    // Rollover: every established worker rejects once, briefly.
+    let roll = 3 * D + 4 * H;
+    for s in 0..4u32 {
+        for (p, pool) in pools.iter().enumerate() {
+            let start = roll + u64::from(s) * 7 * S + p as u64 * 3 * S;
+            windows.push(window(
+                s,
+                pool,
+                start,
+                start + 2 * S + r * 100,
+                SpawnCause::Initial,
+            ));
+        }
+    }
+    // A managed-availability recycle on day 3, just after the rollover.
+    timeline.push(state(
+        2,
+        "mapi",
+        StateKind::WorkerStarting,
+        roll + 40 * M,
+        roll + 40 * M + 30 * S,
+    ));
+    windows.push(window(
+        2,
+        "mapi",
+        roll + 40 * M + 30 * S,
+        hold(roll + 40 * M + 32 * S),
+        SpawnCause::MaRecycle,
+    ));
+    // Rolling maintenance on day 10: 90 min each, 15 min apart.
+    let mut t = 10 * D + 2 * H;
+    for s in 0..4u32 {
+        let end = t + 90 * M + r * M;
+        timeline.push(state(s, "", StateKind::Draining, t, t + 10 * S));
+        timeline.push(state(s, "", StateKind::OutOfPool, t + 10 * S, end + 10 * S));
+        timeline.push(state(s, "", StateKind::Maintenance, t + 10 * S, end));
+        for (p, pool) in pools.iter().enumerate() {
+            let spawn = end + 20 * S + p as u64 * S;
+            timeline.push(state(
+                s,
+                pool,
+                StateKind::WorkerStarting,
+                spawn,
+                spawn + 30 * S,
+            ));
+            if (s + p as u32 + replication).is_multiple_of(3) {
+                windows.push(window(
+                    s,
+                    pool,
+                    spawn + 30 * S,
+                    hold(spawn + 32 * S),
+                    SpawnCause::MaintenanceReturn,
+                ));
+            }
+        }
+        t = end + 15 * M;
+    }
+    // A server crash on day 12.
+    let crash = 12 * D + 5 * H + r * H;
+    timeline.push(state(3, "", StateKind::Crashed, crash, crash + 11 * M));
+    timeline.push(state(
+        3,
+        "",
+        StateKind::OutOfPool,
+        crash + 10 * S,
+        crash + 11 * M + 10 * S,
+    ));
+    timeline.sort_by_key(|i| i.start_ms);
+    windows.sort_by_key(|w| (w.start_ms, w.server, w.app_pool.clone()));
+
+    let bucket = M;
+    let timeseries = (0..14 * D / bucket)
+        .map(|i| {
+            let start = i * bucket;
+            let failing: Vec<&WindowRecord> = windows
+                .iter()
+                .filter(|w| w.start_ms < start + bucket && w.end_ms > start)
+                .collect();
+            let requests = 2000 + (i % 60) * 3;
+            BucketRecord {
+                bucket_start_ms: start,
+                requests,
+                rejected: failing.len() as u64 * 120,
+                unavailable: 0,
+                servers_in_pool: 4,
+                workers_failing: failing.len() as u32,
+            }
+        })
+        .collect::<Vec<_>>();
+    let window_minutes: u64 = windows.iter().map(|w| w.duration_ms()).sum::<u64>() / M;
+    RunResult {
+        id: RunId {
+            seed: 42,
+            replication,
+            read_session,
+        },
+        totals: Totals {
+            requests: 40_000_000,
+            accepted: 39_990_000,
+            rejected: window_minutes * 120,
+            unavailable: 55,
+            users_affected: 40 + window_minutes,
+            episodes: 50 + window_minutes,
+            episode_ms_total: (window_minutes * 9 + 3 + r * 7) * M,
+            events: 50_000_000,
+            fingerprint: r * 2 + u64::from(read_session),
+            ..Totals::default()
+        },
+        windows,
+        timeseries,
+        timeline,
+        rollovers: vec![RolloverRecord {
+            key: 1,
+            publish_ms: roll,
+            sign_ms: roll,
+            retire_previous_ms: roll + D,
+        }],
+        trace: Vec::new(),
+        wall_ms: 0,
+    }
+}
+
+fn big_folder(name: &str, replications: u32) -> PathBuf {
+    let dir = folder(name);
+    let runs: Vec<RunResult> = (0..replications)
+        .flat_map(|r| [big_run(r, false), big_run(r, true)])
+        .collect();
+    write_csvs(&dir, "rolling-maintenance", &runs);
+    dir
+}
+
+fn names(files: &[PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Decodes a PNG and returns its size.
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    // Not a blank image: some pixels are far from white.
+    assert!(
+        buf.iter().filter(|b| **b < 128).count() > 1000,
+        "{path:?} looks blank"
+    );
+    (info.width, info.height)
+}
+
+fn csv_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .map(|p| (p.display().to_string(), fs::read(&p).unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn draws_every_chart_as_png_and_svg_without_touching_the_csvs() {
+    let dir = big_folder("big", 3);
+    let before = csv_bytes(&dir);
+    let files = draw_all(&dir, &ChartOptions::default()).unwrap();
+    assert_eq!(
+        names(&files),
+        [
+            "timeline.png",
+            "timeline.svg",
+            "rejections.png",
+            "rejections.svg",
+            "windows.png",
+            "windows.svg",
+            "impact.png",
+            "impact.svg"
+        ]
+    );
+    for f in &files {
+        if f.extension().unwrap() == "png" {
+            assert_eq!(png_size(f), (1200, 700), "{f:?}");
+        } else {
+            let svg = fs::read_to_string(f).unwrap();
+            assert!(
+                svg.starts_with("<svg") && svg.contains("width=\"1200\""),
+                "{f:?}"
+            );
+        }
+    }
+    let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
+    // 14 days: zoomed on the busiest day (day 10, maintenance returns).
+    assert!(timeline.contains("busiest day"), "no automatic zoom");
+    assert!(timeline.contains("flag off (write session)"));
+    assert!(timeline.contains("flag on (read session)"));
+    let impact = fs::read_to_string(dir.join("impact.svg")).unwrap();
+    assert!(impact.contains("95% CI"), "no CI in the impact chart");
+    assert_eq!(before, csv_bytes(&dir), "charts changed a CSV");
+    assert!(
+        fs::read_dir(&dir).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")),
+        "temporary file left behind"
+    );
+}
+
+#[test]
+fn timeline_svg_matches_golden_and_is_deterministic() {
+    let dir = folder("o1");
+    write_csvs(&dir, "o1", &[o1(false), o1(true)]);
+    draw_all(&dir, &ChartOptions::default()).unwrap();
+    let first = fs::read(dir.join("timeline.svg")).unwrap();
+    draw_all(&dir, &ChartOptions::default()).unwrap();
+    assert_eq!(
+        first,
+        fs::read(dir.join("timeline.svg")).unwrap(),
+        "not deterministic"
+    );
+
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/charts/timeline_o1.svg");
+    if std::env::var_os("HMASIM_REGENERATE_GOLDEN").is_some() {
+        fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        fs::write(&golden, &first).unwrap();
+        eprintln!("regenerated {}", golden.display());
+    }
+    let expected = fs::read(&golden).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; generate it with HMASIM_REGENERATE_GOLDEN=1",
+            golden.display()
+        )
+    });
+    assert!(
+        first == expected,
+        "timeline.svg differs from {}; if the change is intended, regenerate with \
+         HMASIM_REGENERATE_GOLDEN=1 cargo test --test integration charts:: (drawn: {})",
+        golden.display(),
+        dir.join("timeline.svg").display()
+    );
+}
+
+#[test]
+fn explicit_zoom_and_hold_are_used() {
+    let dir = folder("o1-zoom");
+    write_csvs(&dir, "o1", &[o1(false), o1(true)]);
+    let options = ChartOptions {
+        zoom: Some((2 * H, 3 * H)),
+        hold_ms: 20 * M,
+    };
+    draw_all(&dir, &options).unwrap();
+    let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
+    assert!(
+        timeline.contains("2h to 3h of 4h (chosen range)"),
+        "zoom not shown"
+    );
+    let windows = fs::read_to_string(dir.join("windows.svg")).unwrap();
+    assert!(windows.contains("failed_update_hold = 20m"));
+
+    let bad = ChartOptions {
+        zoom: Some((3 * H, 2 * H)),
+        hold_ms: 20 * M,
+    };
+    let err = draw_all(&dir, &bad).unwrap_err();
+    let failed: Vec<&str> = err.failures.iter().map(|f| f.chart.as_str()).collect();
+    assert_eq!(failed, ["timeline", "rejections"]);
+    assert!(err.to_string().contains("empty time range"), "{err}");
+    // The other charts were still drawn.
+    assert_eq!(
+        names(&err.written),
+        ["windows.png", "windows.svg", "impact.png", "impact.svg"]
+    );
+}
+
+#[test]
+fn a_malformed_csv_fails_only_the_charts_that_need_it() {
+    let dir = folder("broken");
+    write_csvs(&dir, "o1", &[o1(false), o1(true)]);
+    let mut w = fs::read_to_string(dir.join("windows.csv")).unwrap();
+    w.push_str("1,0,false,0,ews,10,20,10,sunspots,1,1,1\n");
+    fs::write(dir.join("windows.csv"), w).unwrap();
+    let err = draw_all(&dir, &ChartOptions::default()).unwrap_err();
+    let failed: Vec<&str> = err.failures.iter().map(|f| f.chart.as_str()).collect();
+    assert_eq!(failed, ["timeline", "rejections", "windows"]);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("windows.csv, line 6, column 9 (`cause`): unknown cause `sunspots`"),
+        "{msg}"
+    );
+    assert_eq!(names(&err.written), ["impact.png", "impact.svg"]);
+}
+
+#[test]
+fn one_flag_value_gives_one_panel_and_no_difference() {
+    let dir = folder("one-flag");
+    write_csvs(&dir, "o1", &[o1(true)]);
+    draw_all(&dir, &ChartOptions::default()).unwrap();
+    let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
+    assert!(timeline.contains("flag on (read session)"));
+    assert!(!timeline.contains("flag off (write session)"));
+    let impact = fs::read_to_string(dir.join("impact.svg")).unwrap();
+    assert!(impact.contains("only one flag value ran"));
+    let html = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
+    assert!(!html.contains("difference off − on"));
+}
+
+#[test]
+fn a_folder_without_results_is_an_error() {
+    let dir = folder("empty");
+    let err = draw_all(&dir, &ChartOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("no result CSVs"), "{err}");
+    let err = draw_all(&dir.join("missing"), &ChartOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("is not a folder"), "{err}");
+}
+
+/// A `sweep_summary.csv` as the experiment layer writes it.
+fn write_sweep(dir: &Path) {
+    const METRICS: [&str; 12] = [
+        "requests",
+        "accepted",
+        "rejected",
+        "unavailable",
+        "windows",
+        "window_ms_total",
+        "window_ms_max",
+        "window_ms_p50",
+        "window_ms_p95",
+        "users_affected",
+        "episodes",
+        "user_minutes",
+    ];
+    let mut s = String::from("point,maintenance.gap,read_session,replications");
+    for m in METRICS {
+        s.push_str(&format!(",{m}_mean,{m}_ci_low,{m}_ci_high"));
+    }
+    s.push('\n');
+    for (point, gap) in ["5m", "15m", "30m", "1h"].iter().enumerate() {
+        for flag in [false, true] {
+            s.push_str(&format!("{point},{gap},{flag},5"));
+            for (k, _) in METRICS.iter().enumerate() {
+                let base = if flag {
+                    10.0
+                } else {
+                    100.0 + 20.0 * point as f64
+                } * (k + 1) as f64;
+                s.push_str(&format!(",{base},{},{}", base * 0.8, base * 1.2));
+            }
+            s.push('\n');
+        }
+    }
+    write_file(&dir.join("sweep_summary.csv"), s.as_bytes()).unwrap();
+}
+
+#[test]
+fn sweep_charts_come_from_sweep_summary() {
+    let dir = folder("sweep");
+    write_sweep(&dir);
+    let files = draw_all(&dir, &ChartOptions::default()).unwrap();
+    assert_eq!(
+        names(&files),
+        [
+            "sweep_user_minutes.png",
+            "sweep_user_minutes.svg",
+            "sweep_rejected.png",
+            "sweep_rejected.svg",
+            "sweep_window_ms_total.png",
+            "sweep_window_ms_total.svg"
+        ]
+    );
+    assert_eq!(png_size(&dir.join("sweep_rejected.png")), (1200, 700));
+    let svg = fs::read_to_string(dir.join("sweep_user_minutes.svg")).unwrap();
+    assert!(
+        svg.contains("maintenance.gap") && svg.contains("\n30m\n"),
+        "categories missing"
+    );
+    // A point folder, as the experiment layer lays a sweep out.
+    fs::create_dir_all(dir.join("point-000")).unwrap();
+    write_csvs(&dir.join("point-000"), "o1", &[o1(false), o1(true)]);
+    let page = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
+    assert!(page.contains("sweep_summary.csv") && page.contains("<td>30m</td>"));
+    assert!(page.contains("<a href=\"point-000/index.html\">report</a>"));
+    assert!(!page.contains("No <code>runs.csv</code>"));
+}
+
+#[test]
+fn report_takes_paired_differences_from_compare_csv() {
+    let dir = folder("compare");
+    write_csvs(&dir, "o1", &[o1(false), o1(true)]);
+    let compare = "row,seed,replication,requests,rejected,user_minutes\n\
+                   rep,1,0,0,180,29.700\n\
+                   mean,,,0.000,180.000,29.700\n\
+                   sd,,,,,\n\
+                   ci_low,,,,,\n\
+                   ci_high,,,,,\n\
+                   share_helped,,,0.000,1.000,1.000\n";
+    write_file(&dir.join("compare.csv"), compare.as_bytes()).unwrap();
+    let html = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
+    assert!(html.contains("from <a href=\"compare.csv\">compare.csv</a> (1 pair)"));
+    assert!(html.contains(
+        "<tr><td>user-minutes in prompt loops</td><td class=\"num\">29.70</td>\
+         <td class=\"num\">–</td><td class=\"num\">100%</td></tr>"
+    ));
+    // Not computed a second time from runs.csv.
+    assert!(!html.contains("difference off − on"));
+}
+
+/// The report folder, drawn once and shared by the report tests.
+fn report_folder() -> (PathBuf, PathBuf) {
+    static DRAWN: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
+    DRAWN.get_or_init(|| draw_report_folder("report")).clone()
+}
+
+fn draw_report_folder(name: &str) -> (PathBuf, PathBuf) {
+    let dir = big_folder(name, 4);
+    draw_all(&dir, &ChartOptions::default()).unwrap();
+    let info = ReportInfo {
+        scenario: "rolling <maintenance>".into(),
+        changed_parameters: vec![
+            ("maintenance.gap".into(), "15m".into()),
+            ("pool.servers".into(), "4".into()),
+        ],
+    };
+    let page = write_report(&dir, &info).unwrap();
+    (dir, page)
+}
+
+#[test]
+fn report_is_self_contained() {
+    let (dir, page) = report_folder();
+    assert_eq!(page, dir.join("index.html"));
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<svg"), "charts not inlined");
+    assert_eq!(html.matches("<svg").count(), 4);
+    assert!(html.contains("href=\"runs.csv\""));
+    assert!(html.contains("hmasim: rolling &lt;maintenance&gt;"));
+    assert!(html.contains("<code>maintenance.gap</code></td><td>15m</td>"));
+    assert!(html.contains("difference off − on"));
+    for banned in ["http://", "https://", "<script", "<link", "@import", "<img"] {
+        assert!(!html.contains(banned), "index.html contains {banned}");
+    }
+}
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        println!("skipped: /usr/bin/chromium not installed");
+        return;
+    }
+    let (dir, page) = report_folder();
+    let shot = dir.join("screenshot.png");
+    let profile = dir.join("chromium-profile");
+    let mut child = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--hide-scrollbars",
+            "--window-size=1280,3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Never hang the test suite on a stuck browser.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (w, h) = png_size(&shot);
+    assert_eq!((w, h), (1280, 3000));
+    assert!(
+        fs::metadata(&shot).unwrap().len() > 50_000,
+        "screenshot looks empty"
+    );
+}
