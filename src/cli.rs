@@ -1,0 +1,534 @@
+//! The command line: clap definitions and one function per subcommand.
+//!
+//! Two layers, as in ripgrep: clap only checks the shape of the arguments;
+//! [`hmasim::experiment::Plan::build`] validates them against the scenario.
+//! Everything that can be checked is checked before the first run starts,
+//! and nothing is written before every run has succeeded.
+//!
+//! Exit codes: 0 success; 1 a run or an I/O operation failed; 2 bad input
+//! (scenario or sweep errors, bad arguments, an existing output folder
+//! without `--force`, shard folders that do not belong together); 3 the CSVs
+//! were written but a chart or the report could not be drawn.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hmasim::experiment::manifest::{self, Manifest};
+use hmasim::experiment::plan::enumerate_runs;
+use hmasim::experiment::runner::{self, RunnerOptions};
+use hmasim::experiment::{ExperimentError, Plan, PlanRequest, Shard, folder, merge, summary};
+use hmasim::output::charts::{self, ChartOptions};
+use hmasim::output::report::{self, ReportInfo};
+use hmasim::scenario::ReadSessionChoice;
+use hmasim::scenario::values::{DURATION_EXPECTED, parse_duration};
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Deterministic simulator of Exchange Hybrid Modern Authentication lockouts
+/// after Azure AD key rollovers, and of what EnableAuthAdminReadSession saves.
+#[derive(Debug, Parser)]
+#[command(name = "hmasim", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario (all replications, flag values and sweep points) and write its result folder.
+    Run(RunArgs),
+    /// Check scenario files (including their [sweep] tables) without running them.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Print the sweep points and the number of runs a `run` would do, without running.
+    ListRuns(PlanArgs),
+    /// Merge the folders of `run --shard K/N` into one result folder.
+    Merge(MergeArgs),
+    /// Redraw the charts and the report of an existing result folder.
+    Plot(PlotArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReadSessionArg {
+    /// Flag off only.
+    False,
+    /// Flag on only.
+    True,
+    /// Both, as paired runs on the same seed.
+    Both,
+}
+
+impl From<ReadSessionArg> for ReadSessionChoice {
+    fn from(a: ReadSessionArg) -> Self {
+        match a {
+            ReadSessionArg::False => ReadSessionChoice::Off,
+            ReadSessionArg::True => ReadSessionChoice::On,
+            ReadSessionArg::Both => ReadSessionChoice::Both,
+        }
+    }
+}
+
+/// What to run: the scenario and everything that changes the set of runs.
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Root seed (overrides simulation.seed).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Replications per flag value and point (overrides simulation.replications).
+    #[arg(long, value_name = "N")]
+    replications: Option<u32>,
+    /// Run only replication R (0-based), e.g. to re-run one row of a manifest.
+    #[arg(long, value_name = "R")]
+    replication: Option<u32>,
+    /// EnableAuthAdminReadSession values to run (overrides org.read_session).
+    #[arg(long, value_name = "VALUE")]
+    read_session: Option<ReadSessionArg>,
+    /// Set a scenario field: --set worker.startup=45s (repeatable; fixes a swept key).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Sweep a field over values: --vary maintenance.gap=5m,15m,30m (repeatable; a grid).
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
+    varies: Vec<String>,
+    /// Run only the runs whose index is K mod N (0 <= K < N), for a cluster; merge with `hmasim merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+}
+
+/// `--from/--to`: the time range the timeline charts zoom on.
+#[derive(Debug, Args)]
+struct ZoomArgs {
+    /// Zoom the charts from this instant (e.g. "2d 4h").
+    #[arg(long, value_name = "DUR")]
+    from: Option<String>,
+    /// Zoom the charts up to this instant.
+    #[arg(long, value_name = "DUR")]
+    to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Output folder (default: output/<simulation.name>/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace an existing result folder.
+    #[arg(long)]
+    force: bool,
+    /// Record every processed event (events.csv; large).
+    #[arg(long)]
+    trace: bool,
+    /// No progress bar (the final summary still prints).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Write the CSVs only, no charts or report.
+    #[arg(long)]
+    no_charts: bool,
+    #[command(flatten)]
+    zoom: ZoomArgs,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Shard folders (all N shards of one `run --shard K/N`).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Output folder for the merged results.
+    #[arg(long, value_name = "DIR", required = true)]
+    out: PathBuf,
+    /// Replace an existing result folder.
+    #[arg(long)]
+    force: bool,
+    /// Write the CSVs only, no charts or report.
+    #[arg(long)]
+    no_charts: bool,
+}
+
+#[derive(Debug, Args)]
+struct PlotArgs {
+    /// A result folder.
+    dir: PathBuf,
+    #[command(flatten)]
+    zoom: ZoomArgs,
+}
+
+/// Parses the arguments, runs the command, prints errors with their causes
+/// and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            print_error(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Prints `error: ...` and every cause not already part of the message.
+fn print_error(e: &ExperimentError) {
+    let mut shown = e.to_string();
+    eprintln!("error: {shown}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !shown.contains(&text) {
+            eprintln!("  caused by: {text}");
+            shown.push_str(&text);
+        }
+        source = s.source();
+    }
+}
+
+fn run(cli: Cli) -> Result<(), ExperimentError> {
+    match cli.command {
+        Command::Run(args) => cmd_run(args),
+        Command::Validate { scenarios } => cmd_validate(&scenarios),
+        Command::ListRuns(args) => cmd_list_runs(args),
+        Command::Merge(args) => cmd_merge(args),
+        Command::Plot(args) => cmd_plot(args),
+    }
+}
+
+/// The arguments after the program name, for the manifest.
+fn command_line() -> Vec<String> {
+    std::env::args().skip(1).collect()
+}
+
+fn request(args: PlanArgs, trace: bool) -> PlanRequest {
+    PlanRequest {
+        scenario: args.scenario,
+        sets: args.sets,
+        varies: args.varies,
+        seed: args.seed,
+        replications: args.replications,
+        replication: args.replication,
+        read_session: args.read_session.map(Into::into),
+        shard: args.shard,
+        trace,
+    }
+}
+
+/// A `--from/--to` range [ms]; either end may be open.
+type ZoomRange = (Option<u64>, Option<u64>);
+
+/// Parses `--from/--to` (checked before anything runs).
+fn zoom(z: &ZoomArgs) -> Result<Option<ZoomRange>, ExperimentError> {
+    let parse = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|t| {
+                parse_duration(t).map_err(|_| {
+                    ExperimentError::BadArgument(format!(
+                        "--{flag} {t:?}: expected {DURATION_EXPECTED}"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let (from, to) = (parse("from", &z.from)?, parse("to", &z.to)?);
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(ExperimentError::BadArgument(format!(
+            "--from ({}) must be before --to ({})",
+            z.from.as_deref().unwrap_or_default(),
+            z.to.as_deref().unwrap_or_default()
+        )));
+    }
+    Ok((from.is_some() || to.is_some()).then_some((from, to)))
+}
+
+fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
+    let zoom = zoom(&args.zoom)?;
+    let trace = args.trace;
+    let plan = Plan::build(request(args.plan, trace))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&plan.base.simulation.name));
+    // Refuse early: an hour of runs must not end in "folder exists".
+    folder::check_output(&out, args.force)?;
+
+    let points = plan.point_entries();
+    let all_runs = enumerate_runs(&points, plan.request.replication);
+    let shard = plan.request.shard;
+    let selected: Vec<_> = all_runs
+        .iter()
+        .copied()
+        .filter(|r| shard.is_none_or(|s| s.selects(r.index)))
+        .collect();
+    let options = RunnerOptions {
+        jobs: args.jobs.map(|j| j as usize),
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+    };
+    let (outputs, stats) = runner::run_all(&plan, &selected, options)?;
+    let manifest = Manifest::of_plan(
+        &plan,
+        command_line(),
+        all_runs.len(),
+        shard.map(|s| (s, selected.len())),
+    );
+    let files = folder::contents(&manifest, &outputs, &runner::headers(trace));
+    folder::commit(&out, args.force, &files)?;
+
+    let rows: Vec<_> = outputs.iter().map(|o| o.row).collect();
+    print!("{}", summary::summary(&manifest, &rows, Some(stats)));
+    match shard {
+        Some(s) => println!(
+            "shard {s}: {} of {} runs written to {}; merge all shards with `hmasim merge DIR... --out DIR`",
+            selected.len(),
+            all_runs.len(),
+            out.display()
+        ),
+        None => println!("results in {}", out.display()),
+    }
+    if args.no_charts || shard.is_some() {
+        return Ok(());
+    }
+    draw(&out, &manifest, zoom, None)
+}
+
+fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
+    let mut bad = 0;
+    for path in scenarios {
+        let request = PlanRequest {
+            scenario: path.clone(),
+            ..PlanRequest::default()
+        };
+        match Plan::build(request) {
+            Ok(plan) => {
+                let runs = enumerate_runs(&plan.point_entries(), None).len();
+                let sweep = if plan.is_sweep() {
+                    format!("{} sweep points, ", plan.points.len())
+                } else {
+                    String::new()
+                };
+                println!("{}: OK ({sweep}{runs} runs)", path.display());
+            }
+            Err(e) => {
+                bad += 1;
+                print_error(&e);
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(ExperimentError::BadArgument(format!(
+            "{bad} of {} scenario files invalid",
+            scenarios.len()
+        )));
+    }
+    Ok(())
+}
+
+fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
+    let plan = Plan::build(request(args, false))?;
+    let points = plan.point_entries();
+    let runs = enumerate_runs(&points, plan.request.replication);
+    let keys: Vec<String> = plan.dims.iter().map(|d| d.key.clone()).collect();
+    for (d, k) in plan.dims.iter().zip(&keys) {
+        println!("sweep {k}: {} values from {}", d.values.len(), d.source);
+    }
+    let mut header = vec!["point".to_string()];
+    header.extend(keys.iter().cloned());
+    header.extend(["seed", "replications", "read_session", "runs"].map(String::from));
+    let mut table = vec![header];
+    for p in &points {
+        let mut row = vec![p.point.to_string()];
+        row.extend(p.values.iter().cloned());
+        let reps = match plan.request.replication {
+            Some(r) => format!("only {r}"),
+            None => p.replications.to_string(),
+        };
+        let flags: Vec<String> = p.read_session.iter().map(bool::to_string).collect();
+        let n = runs.iter().filter(|r| r.point == p.point).count();
+        row.extend([p.seed.to_string(), reps, flags.join("+"), n.to_string()]);
+        table.push(row);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in &table {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+    print!(
+        "{} runs ({} point{})",
+        runs.len(),
+        points.len(),
+        if points.len() == 1 { "" } else { "s" }
+    );
+    match plan.request.shard {
+        Some(s) => println!(
+            "; shard {s} runs {} of them",
+            runs.iter().filter(|r| s.selects(r.index)).count()
+        ),
+        None => println!(),
+    }
+    Ok(())
+}
+
+fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
+    if args.dirs.iter().any(|d| d == &args.out) {
+        return Err(ExperimentError::BadArgument(
+            "--out must not be one of the shard folders".into(),
+        ));
+    }
+    folder::check_output(&args.out, args.force)?;
+    let (manifest, outputs) = merge::merge(&args.dirs, command_line())?;
+    let files = folder::contents(&manifest, &outputs, &runner::headers(manifest.trace));
+    folder::commit(&args.out, args.force, &files)?;
+    let rows: Vec<_> = outputs.iter().map(|o| o.row).collect();
+    print!("{}", summary::summary(&manifest, &rows, None));
+    println!(
+        "merged {} shards ({} runs) into {}",
+        args.dirs.len(),
+        rows.len(),
+        args.out.display()
+    );
+    if args.no_charts {
+        return Ok(());
+    }
+    draw(&args.out, &manifest, None, None)
+}
+
+fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
+    let zoom = zoom(&args.zoom)?;
+    // A point folder of a sweep has no manifest of its own: use its parent's.
+    let (root, only) = if args.dir.join(manifest::FILE).is_file() {
+        (args.dir.clone(), None)
+    } else {
+        let parent = args.dir.parent().map(Path::to_path_buf).unwrap_or_default();
+        let name = args
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        (parent, name)
+    };
+    let manifest = manifest::read(&root).map_err(|_| {
+        ExperimentError::BadArgument(format!(
+            "{} is not an hmasim result folder (no {} in it or its parent)",
+            args.dir.display(),
+            manifest::FILE
+        ))
+    })?;
+    if manifest.shard.is_some() {
+        return Err(ExperimentError::BadArgument(format!(
+            "{} is a shard; merge the shards first, then plot the merged folder",
+            root.display()
+        )));
+    }
+    if let Some(name) = &only
+        && !manifest.points.iter().any(|p| &p.dir == name)
+    {
+        return Err(ExperimentError::BadArgument(format!(
+            "{} is not a result folder (no {})",
+            args.dir.display(),
+            manifest::FILE
+        )));
+    }
+    draw(&root, &manifest, zoom, only.as_deref())?;
+    println!("charts redrawn in {}", args.dir.display());
+    Ok(())
+}
+
+/// One folder to draw: where, for the report, and the chart options.
+struct DrawTarget {
+    dir: PathBuf,
+    info: ReportInfo,
+    options: ChartOptions,
+}
+
+/// Draws the charts and the report of a written result folder: the folder
+/// itself and, for a sweep, every point's subfolder (or only `only`).
+fn draw<S>(
+    dir: &Path,
+    manifest: &Manifest<S>,
+    zoom: Option<(Option<u64>, Option<u64>)>,
+    only: Option<&str>,
+) -> Result<(), ExperimentError> {
+    let options = |p: &manifest::PointEntry| ChartOptions {
+        zoom: zoom.map(|(f, t)| (f.unwrap_or(0), t.unwrap_or(p.horizon_ms))),
+        hold_ms: p.failed_update_hold_ms,
+    };
+    let mut targets = Vec::new();
+    if only.is_none() {
+        let first = &manifest.points[0];
+        targets.push(DrawTarget {
+            dir: dir.to_path_buf(),
+            info: ReportInfo {
+                scenario: manifest.scenario.name.clone(),
+                changed_parameters: manifest.parameters.clone(),
+            },
+            options: options(first),
+        });
+    }
+    if manifest.is_sweep() {
+        for p in &manifest.points {
+            if only.is_some_and(|o| o != p.dir) {
+                continue;
+            }
+            // The point's report shows its own values in place of the swept lists.
+            let mut changed = manifest.parameters.clone();
+            for (key, value) in manifest.sweep_keys.iter().zip(&p.values) {
+                match changed.iter_mut().find(|(k, _)| k == key) {
+                    Some(entry) => entry.1 = value.clone(),
+                    None => changed.push((key.clone(), value.clone())),
+                }
+            }
+            targets.push(DrawTarget {
+                dir: dir.join(&p.dir),
+                info: ReportInfo {
+                    scenario: format!("{} (sweep point {})", p.name, p.point),
+                    changed_parameters: changed,
+                },
+                options: options(p),
+            });
+        }
+    }
+    let sweep = manifest.is_sweep();
+    // Charts of different folders are independent: draw them in parallel.
+    let failures: Vec<String> = targets
+        .par_iter()
+        .flat_map_iter(|t| {
+            let mut failures = Vec::new();
+            let label = if sweep {
+                format!("{}: ", t.dir.display())
+            } else {
+                String::new()
+            };
+            if let Err(e) = charts::draw_all(&t.dir, &t.options) {
+                failures.extend(e.to_string().lines().map(|l| format!("{label}{l}")));
+            }
+            if let Err(e) = report::write_report(&t.dir, &t.info) {
+                failures.push(format!("{label}report index.html: {e}"));
+            }
+            failures
+        })
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(ExperimentError::Charts {
+            dir: dir.to_path_buf(),
+            message: failures.join("\n"),
+        })
+    }
+}

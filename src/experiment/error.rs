@@ -1,0 +1,134 @@
+//! What can go wrong in an experiment, and which exit code it maps to.
+
+use crate::model::RunError;
+use crate::scenario::ScenarioError;
+use std::io;
+use std::path::PathBuf;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for a failure that is not the user's input: I/O, a run that failed.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for bad input: scenario errors, bad arguments or sweep specs,
+/// an existing output folder without `--force`, shard folders that do not fit.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code when every CSV was written but at least one chart (or the HTML
+/// report) could not be drawn.
+pub const EXIT_CHARTS: u8 = 3;
+
+/// An experiment error. Every variant is fatal for the command; none leaves a
+/// partial result folder behind (charts aside, see [`ExperimentError::Charts`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExperimentError {
+    /// The scenario file itself is invalid (the message names file, line, column, field).
+    #[error(transparent)]
+    Scenario(Box<ScenarioError>),
+    /// The scenario became invalid once an override or a sweep value was applied.
+    /// `what` names the override (`--set worker.startup=abc`, `[sweep] "pool.servers" (file:12)`).
+    #[error("{what}: {}", override_detail(key, error))]
+    OverrideInvalid {
+        /// Which override(s), as the user wrote them.
+        what: String,
+        /// The dotted key it set.
+        key: String,
+        /// The scenario error after applying it (not a `source`: the message
+        /// already shows it, without the location in the edited text).
+        error: Box<ScenarioError>,
+    },
+    /// A malformed `--set`, `--vary` or `[sweep]` entry (bad key path, empty
+    /// list, step 0, ...).
+    #[error("{what}: {message}")]
+    BadSpec {
+        /// Which entry, as the user wrote it.
+        what: String,
+        /// What is wrong and what would be valid.
+        message: String,
+    },
+    /// A command-line argument out of range (`--replication 5` with 3 replications, ...).
+    #[error("{0}")]
+    BadArgument(String),
+    /// The output folder exists and `--force` was not given.
+    #[error("output folder {} already exists; pass --force to replace it", .0.display())]
+    OutputExists(PathBuf),
+    /// The output folder exists but does not look like an hmasim result folder;
+    /// refused even with `--force`, so that a typo cannot delete a home directory.
+    #[error("{} exists, is not empty and has no manifest.json: not an hmasim result folder, refusing to replace it (even with --force)", .0.display())]
+    NotAResultFolder(PathBuf),
+    /// Shard folders that cannot be merged (different scenario, version or plan,
+    /// missing or duplicate shards, damaged files).
+    #[error("cannot merge: {0}")]
+    Merge(String),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// One run of the model failed (the scenario was valid but not runnable).
+    #[error("run {run} failed: {source}")]
+    Run {
+        /// Which run (`point 2, seed 1, replication 3, read_session false`).
+        run: String,
+        /// The model's error.
+        source: RunError,
+    },
+    /// The CSVs were written but some charts or the report could not be drawn.
+    #[error("results written to {}, but drawing failed:\n{message}", .dir.display())]
+    Charts {
+        /// The result folder (its CSVs are complete).
+        dir: PathBuf,
+        /// Which chart failed and why, one per line.
+        message: String,
+    },
+}
+
+/// The scenario error of an override, without its file location when the
+/// error is about the overridden field itself: that location is in the
+/// edited text (a line the user's file may not have), and `what` already
+/// says where the value came from.
+fn override_detail(key: &str, source: &ScenarioError) -> String {
+    let text = source.to_string();
+    let normalise = |k: &str| k.replace('[', ".").replace(']', "");
+    match (source.location(), source.field()) {
+        (Some(at), Some(field)) if normalise(field) == normalise(key) => text
+            .strip_prefix(&format!("{at}: "))
+            .map(str::to_string)
+            .unwrap_or(text),
+        _ => text,
+    }
+}
+
+impl From<ScenarioError> for ExperimentError {
+    fn from(e: ScenarioError) -> Self {
+        // Boxed: scenario errors are large and every experiment result carries this type.
+        ExperimentError::Scenario(Box::new(e))
+    }
+}
+
+impl ExperimentError {
+    /// The process exit code for this error (see the `EXIT_*` constants).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ExperimentError::Scenario(_)
+            | ExperimentError::OverrideInvalid { .. }
+            | ExperimentError::BadSpec { .. }
+            | ExperimentError::BadArgument(_)
+            | ExperimentError::OutputExists(_)
+            | ExperimentError::NotAResultFolder(_)
+            | ExperimentError::Merge(_) => EXIT_BAD_INPUT,
+            ExperimentError::Io { .. } | ExperimentError::Run { .. } => EXIT_FAILURE,
+            ExperimentError::Charts { .. } => EXIT_CHARTS,
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        ExperimentError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

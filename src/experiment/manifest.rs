@@ -1,0 +1,216 @@
+//! `manifest.json`: everything needed to know how a result folder was made
+//! and to re-run any row of it.
+//!
+//! Keys come in the fixed order of the struct fields below; no timestamps or
+//! wall times (the file is as deterministic as the CSVs). Fields:
+//!
+//! - `hmasim_version`, `command` (the arguments after the program name),
+//! - `scenario`: `path` as given, `hash` of the file's bytes (`fnv1a64:...`), `name`,
+//! - `set`: the `--set` overrides; `seed`, `replications`, `read_session`:
+//!   the command-line flags that override the file (`null` when not given);
+//!   `replication`: the one replication run (`--replication`), or `null`,
+//! - `sweep_keys` and `sweep_sources` (where each dimension was written),
+//! - `points`: per sweep point (one without a sweep) its folder (`""` = the
+//!   result folder itself), values, resolved seed, replications, flag values,
+//!   horizon, hold, and `rerun`: the arguments that re-run it alone (add
+//!   `--replication R` for one row),
+//! - `seeds` (distinct, in point order), `runs` (in the whole plan), `trace`,
+//! - `shard` (`{index, count, runs}` or `null`), `merged_from` (only in merged folders),
+//! - `parameters`: `[key, value]` pairs that differ from the defaults,
+//! - `scenario_resolved`: the validated scenario (before sweep values), all durations in ms.
+
+use super::ExperimentError;
+use super::plan::Plan;
+use super::shard::Shard;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Name of the manifest file in every result folder.
+pub const FILE: &str = "manifest.json";
+
+/// The scenario file a folder was made from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioRef {
+    /// Path as given on the command line.
+    pub path: String,
+    /// `fnv1a64:` + 16 hex digits of the file's bytes.
+    pub hash: String,
+    /// `simulation.name`.
+    pub name: String,
+}
+
+/// One sweep point (or the only point of a plain run).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointEntry {
+    /// Index in grid order.
+    pub point: usize,
+    /// Subfolder holding the point's per-run files; `""` without a sweep.
+    pub dir: String,
+    /// One value per sweep key, as written (`30m`).
+    pub values: Vec<String>,
+    /// `simulation.name` (the `scenario` column of runs.csv).
+    pub name: String,
+    /// Seed of every run of the point.
+    pub seed: u64,
+    /// Replications configured for the point.
+    pub replications: u32,
+    /// Flag values run, false first.
+    pub read_session: Vec<bool>,
+    /// Horizon [ms] (for "per <horizon>" in summaries).
+    pub horizon_ms: u64,
+    /// `worker.failed_update_hold` [ms] (marked on charts).
+    pub failed_update_hold_ms: u64,
+    /// Arguments after `hmasim` that re-run this point alone; add
+    /// `--replication R` to reproduce one row.
+    pub rerun: Vec<String>,
+}
+
+/// A shard's place in the whole plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardEntry {
+    /// K of `--shard K/N`.
+    pub index: u32,
+    /// N of `--shard K/N`.
+    pub count: u32,
+    /// Runs in this shard.
+    pub runs: usize,
+}
+
+impl ShardEntry {
+    /// The shard as a [`Shard`].
+    pub fn shard(&self) -> Shard {
+        Shard {
+            index: self.index,
+            count: self.count,
+        }
+    }
+}
+
+/// The manifest; `S` is the resolved scenario: `&Scenario` when writing after
+/// a run, raw JSON when a merge copies it from a shard verbatim.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest<S> {
+    /// `CARGO_PKG_VERSION` of the hmasim that wrote the folder.
+    pub hmasim_version: String,
+    /// Command-line arguments after the program name.
+    pub command: Vec<String>,
+    /// The scenario file.
+    pub scenario: ScenarioRef,
+    /// `--set key=value` overrides.
+    pub set: Vec<String>,
+    /// `--seed`, if given.
+    pub seed: Option<u64>,
+    /// `--replications`, if given.
+    pub replications: Option<u32>,
+    /// `--replication`, if given: only this replication ran.
+    pub replication: Option<u32>,
+    /// `--read-session`, if given (`false`, `true` or `both`).
+    pub read_session: Option<String>,
+    /// Varied keys, in grid order (empty: not a sweep).
+    pub sweep_keys: Vec<String>,
+    /// Where each varied key's values came from.
+    pub sweep_sources: Vec<String>,
+    /// Sweep points (exactly one without a sweep).
+    pub points: Vec<PointEntry>,
+    /// Distinct seeds, in point order.
+    pub seeds: Vec<u64>,
+    /// Runs in the whole plan (all shards).
+    pub runs: usize,
+    /// Whether events were traced (`events.csv`).
+    pub trace: bool,
+    /// The shard this folder holds, or `null` for a complete folder.
+    pub shard: Option<ShardEntry>,
+    /// The shard folders a merged folder was made from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+    /// Parameters that differ from the defaults: `[key, value]`.
+    pub parameters: Vec<(String, String)>,
+    /// The validated scenario before sweep values, durations in ms.
+    pub scenario_resolved: S,
+}
+
+impl<S> Manifest<S> {
+    /// Whether the folder holds a sweep (per-point subfolders).
+    pub fn is_sweep(&self) -> bool {
+        !self.sweep_keys.is_empty()
+    }
+}
+
+impl<'a> Manifest<&'a crate::scenario::Scenario> {
+    /// The manifest of `plan` run with `command`, as `shard` (with `shard_runs` runs).
+    pub fn of_plan(
+        plan: &'a Plan,
+        command: Vec<String>,
+        total_runs: usize,
+        shard: Option<(Shard, usize)>,
+    ) -> Self {
+        let points = plan.point_entries();
+        let mut seeds: Vec<u64> = Vec::new();
+        for p in &points {
+            if !seeds.contains(&p.seed) {
+                seeds.push(p.seed);
+            }
+        }
+        let r = &plan.request;
+        Manifest {
+            hmasim_version: env!("CARGO_PKG_VERSION").to_string(),
+            command,
+            scenario: ScenarioRef {
+                path: r.scenario.display().to_string(),
+                hash: super::hash::content_hash(plan.scenario_text.as_bytes()),
+                name: plan.base.simulation.name.clone(),
+            },
+            set: plan.sets.iter().map(|o| o.to_arg()).collect(),
+            seed: r.seed,
+            replications: r.replications,
+            replication: r.replication,
+            read_session: r
+                .read_session
+                .map(|c| super::plan::read_session_arg(c).to_string()),
+            sweep_keys: plan.dims.iter().map(|d| d.key.clone()).collect(),
+            sweep_sources: plan.dims.iter().map(|d| d.source.clone()).collect(),
+            points,
+            seeds,
+            runs: total_runs,
+            trace: r.trace,
+            shard: shard.map(|(s, runs)| ShardEntry {
+                index: s.index,
+                count: s.count,
+                runs,
+            }),
+            merged_from: Vec::new(),
+            parameters: plan.non_defaults.clone(),
+            scenario_resolved: &plan.base,
+        }
+    }
+}
+
+impl<S: Serialize> Manifest<S> {
+    /// The file's bytes: pretty JSON and a final newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("a manifest always serialises");
+        v.push(b'\n');
+        v
+    }
+}
+
+/// A manifest read back from a folder, its resolved scenario kept verbatim.
+pub type StoredManifest = Manifest<Box<serde_json::value::RawValue>>;
+
+/// Reads `DIR/manifest.json`.
+pub fn read(dir: &Path) -> Result<StoredManifest, ExperimentError> {
+    let path = dir.join(FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        ExperimentError::BadArgument(format!(
+            "{}: {e} (is {} an hmasim result folder?)",
+            path.display(),
+            dir.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        ExperimentError::BadArgument(format!(
+            "{}: not a manifest this hmasim can read: {e}",
+            path.display()
+        ))
+    })
+}

@@ -1,0 +1,438 @@
+//! The plan of an experiment: which scenarios (sweep points) run, with which
+//! seeds, replications and flag values, in which fixed order.
+//!
+//! The run order is (sweep point, seed, replication, read_session false
+//! before true); a run's *index* is its position in that order. Every output
+//! row follows it, whatever order the runs actually executed in, and shards
+//! select runs by index.
+
+use super::ExperimentError;
+use super::manifest::PointEntry;
+use super::overrides::{self, Override};
+use super::params;
+use super::shard::Shard;
+use super::sweep::{self, Dimension};
+use crate::metrics::RunId;
+use crate::scenario::{self, ReadSessionChoice, Scenario};
+use std::path::PathBuf;
+use toml_edit::Value;
+
+/// What the user asked for on the command line (the low layer: flags only
+/// validated for shape; [`Plan::build`] turns them into scenarios).
+#[derive(Clone, Debug, Default)]
+pub struct PlanRequest {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// `--set key=value`, in command-line order.
+    pub sets: Vec<String>,
+    /// `--vary key=v1,v2,...`, in command-line order.
+    pub varies: Vec<String>,
+    /// `--seed`: overrides `simulation.seed` (and a sweep over it).
+    pub seed: Option<u64>,
+    /// `--replications`: overrides `simulation.replications`.
+    pub replications: Option<u32>,
+    /// `--replication R`: run only replication R of each point.
+    pub replication: Option<u32>,
+    /// `--read-session`: overrides `org.read_session`.
+    pub read_session: Option<ReadSessionChoice>,
+    /// `--shard K/N`.
+    pub shard: Option<Shard>,
+    /// `--trace`: record every event (`events.csv`).
+    pub trace: bool,
+}
+
+/// One sweep point: its values and its validated scenario.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// Index in grid order.
+    pub index: usize,
+    /// One value per sweep dimension, in dimension order.
+    pub values: Vec<Value>,
+    /// The scenario with the values (and every command-line override) applied.
+    pub scenario: Scenario,
+}
+
+/// One run: where it sits in the run order and what the model gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunSpec {
+    /// Position in the fixed run order.
+    pub index: usize,
+    /// Sweep point.
+    pub point: usize,
+    /// Seed, replication and flag value.
+    pub id: RunId,
+}
+
+impl RunSpec {
+    /// `point 2, seed 1, replication 3, read_session false` (for messages).
+    pub fn describe(&self, sweep: bool) -> String {
+        let point = if sweep {
+            format!("point {}, ", self.point)
+        } else {
+            String::new()
+        };
+        format!(
+            "{point}seed {}, replication {}, read_session {}",
+            self.id.seed, self.id.replication, self.id.read_session
+        )
+    }
+}
+
+/// A validated experiment, ready to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The request it was built from.
+    pub request: PlanRequest,
+    /// The scenario file's bytes, as read.
+    pub scenario_text: String,
+    /// The scenario with `--set` and the flags applied, before any sweep value.
+    pub base: Scenario,
+    /// `--set` overrides, in order.
+    pub sets: Vec<Override>,
+    /// Sweep dimensions (none: not a sweep).
+    pub dims: Vec<Dimension>,
+    /// Sweep points in grid order (exactly one without a sweep).
+    pub points: Vec<Point>,
+    /// Parameters that differ from the defaults, as `(dotted key, value)`.
+    pub non_defaults: Vec<(String, String)>,
+}
+
+fn origin_of(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+/// Which of `overrides` (applied in order on top of `text`) makes the
+/// scenario invalid: the first prefix that fails names its last override.
+fn validate(
+    text: &str,
+    origin: &str,
+    overrides: &[(&Override, String)],
+) -> Result<Scenario, ExperimentError> {
+    let all: Vec<&Override> = overrides.iter().map(|(o, _)| *o).collect();
+    let edited = overrides::apply_all(text, all.iter().copied()).map_err(|(key, message)| {
+        let what = overrides
+            .iter()
+            .find(|(o, _)| o.key == key)
+            .map(|(_, w)| w.clone())
+            .unwrap_or_else(|| origin.to_string());
+        ExperimentError::BadSpec { what, message }
+    })?;
+    match scenario::parse_str(&edited, origin) {
+        Ok(s) => Ok(s),
+        Err(full_error) => {
+            // Attribute the error: the shortest prefix of overrides that fails.
+            for n in 1..overrides.len() {
+                let edited = overrides::apply_all(text, all[..n].iter().copied())
+                    .expect("a prefix of applicable overrides applies");
+                if let Err(source) = scenario::parse_str(&edited, origin) {
+                    return Err(ExperimentError::OverrideInvalid {
+                        what: overrides[n - 1].1.clone(),
+                        key: overrides[n - 1].0.key.clone(),
+                        error: Box::new(source),
+                    });
+                }
+            }
+            let (what, key) = overrides
+                .last()
+                .map(|(o, w)| (w.clone(), o.key.clone()))
+                .unwrap_or_else(|| (origin.to_string(), String::new()));
+            Err(ExperimentError::OverrideInvalid {
+                what,
+                key,
+                error: Box::new(full_error),
+            })
+        }
+    }
+}
+
+impl Plan {
+    /// Reads and validates the scenario, the overrides and the sweep, and
+    /// builds every point's scenario. Nothing is run or written.
+    pub fn build(request: PlanRequest) -> Result<Plan, ExperimentError> {
+        let text = std::fs::read_to_string(&request.scenario).map_err(|source| {
+            scenario::ScenarioError::Io {
+                path: request.scenario.clone(),
+                source,
+            }
+        })?;
+        Self::build_from_text(request, text)
+    }
+
+    /// As [`Plan::build`], with the file's text already read.
+    pub fn build_from_text(request: PlanRequest, text: String) -> Result<Plan, ExperimentError> {
+        let origin = origin_of(&request.scenario);
+        let file_alone = scenario::parse_str(&text, &origin);
+        let file_dims = sweep::from_file(&text, &origin)?;
+
+        let sets = request
+            .sets
+            .iter()
+            .map(|arg| {
+                overrides::parse_set(arg).map_err(|message| ExperimentError::BadSpec {
+                    what: format!("--set {arg}"),
+                    message,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let set_sources: Vec<(&Override, String)> = sets
+            .iter()
+            .zip(&request.sets)
+            .map(|(o, arg)| (o, format!("--set {arg}")))
+            .collect();
+        let mut base = match file_alone {
+            Ok(_) => validate(&text, &origin, &set_sources)?,
+            // The file is invalid alone: fine if `--set` completes it (a file
+            // used as a template), otherwise its own error, naming its lines.
+            Err(e) => {
+                let Ok(edited) = overrides::apply_all(&text, &sets) else {
+                    return Err(e.into());
+                };
+                match scenario::parse_str(&edited, &origin) {
+                    Ok(s) => s,
+                    Err(e2) => {
+                        // Blame a `--set` only for an error in the field it set.
+                        let culprit = set_sources.iter().find(|(o, _)| {
+                            e2.field().map(|f| f.replace('[', ".").replace(']', ""))
+                                == Some(o.key.clone())
+                        });
+                        return Err(match culprit {
+                            Some((o, what)) => ExperimentError::OverrideInvalid {
+                                what: what.clone(),
+                                key: o.key.clone(),
+                                error: Box::new(e2),
+                            },
+                            None => e.into(),
+                        });
+                    }
+                }
+            }
+        };
+        apply_flags(&mut base, &request)?;
+        // Sweep points start from the file with `--set` applied (valid, as
+        // just checked), so that errors are attributed to sweep values.
+        let set_text = overrides::apply_all(&text, &sets).map_err(|(_, message)| {
+            ExperimentError::BadSpec {
+                what: origin.clone(),
+                message,
+            }
+        })?;
+
+        let vary_dims = request
+            .varies
+            .iter()
+            .map(|arg| sweep::parse_vary(arg))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut fixed: Vec<String> = sets.iter().map(|o| o.key.clone()).collect();
+        if request.seed.is_some() {
+            fixed.push("simulation.seed".into());
+        }
+        if request.replications.is_some() {
+            fixed.push("simulation.replications".into());
+        }
+        if request.read_session.is_some() {
+            fixed.push("org.read_session".into());
+        }
+        let dims = sweep::combine(file_dims, vary_dims, &fixed);
+        let grid = sweep::grid(&dims)?;
+
+        let mut points = Vec::with_capacity(grid.len());
+        for (index, coords) in grid.into_iter().enumerate() {
+            let values: Vec<Value> = coords
+                .iter()
+                .zip(&dims)
+                .map(|(&c, d)| d.values[c].clone())
+                .collect();
+            let scenario = if dims.is_empty() {
+                base.clone()
+            } else {
+                let dim_overrides: Vec<Override> = dims
+                    .iter()
+                    .zip(&values)
+                    .map(|(d, v)| Override {
+                        key: d.key.clone(),
+                        value: v.clone(),
+                    })
+                    .collect();
+                // Sweep values first, `--set` last: the command line wins on overlaps.
+                let mut sources: Vec<(&Override, String)> = dim_overrides
+                    .iter()
+                    .zip(&dims)
+                    .map(|(o, d)| {
+                        (
+                            o,
+                            format!(
+                                "{} value {} (sweep point {index})",
+                                d.source,
+                                overrides::display_value(&o.value)
+                            ),
+                        )
+                    })
+                    .collect();
+                sources.extend(set_sources.iter().cloned());
+                let mut s = validate(&set_text, &origin, &sources)?;
+                apply_flags(&mut s, &request)?;
+                s
+            };
+            points.push(Point {
+                index,
+                values,
+                scenario,
+            });
+        }
+        if let Some(r) = request.replication {
+            for p in &points {
+                let n = p.scenario.simulation.replications;
+                if r >= n {
+                    return Err(ExperimentError::BadArgument(format!(
+                        "--replication {r} is out of range: {} has {n} replication{} (0..{n})",
+                        if dims.is_empty() {
+                            "the scenario".to_string()
+                        } else {
+                            format!("sweep point {}", p.index)
+                        },
+                        if n == 1 { "" } else { "s" }
+                    )));
+                }
+            }
+        }
+        let non_defaults = params::non_defaults(&text, &origin, &sets, &request, &dims);
+        Ok(Plan {
+            request,
+            scenario_text: text,
+            base,
+            sets,
+            dims,
+            points,
+            non_defaults,
+        })
+    }
+
+    /// Whether the plan is a sweep (at least one varied key; the folder then
+    /// has one subfolder per point).
+    pub fn is_sweep(&self) -> bool {
+        !self.dims.is_empty()
+    }
+
+    /// The points as recorded in the manifest (and read back by a merge).
+    pub fn point_entries(&self) -> Vec<PointEntry> {
+        let width = point_dir_width(self.points.len());
+        self.points
+            .iter()
+            .map(|p| {
+                let s = &p.scenario;
+                let values: Vec<String> = p.values.iter().map(overrides::display_value).collect();
+                let mut rerun = vec![
+                    "run".to_string(),
+                    origin_of(&self.request.scenario),
+                    "--seed".to_string(),
+                    s.simulation.seed.to_string(),
+                ];
+                if let Some(n) = self.request.replications {
+                    rerun.extend(["--replications".to_string(), n.to_string()]);
+                }
+                if let Some(rs) = self.request.read_session {
+                    rerun.extend([
+                        "--read-session".to_string(),
+                        read_session_arg(rs).to_string(),
+                    ]);
+                }
+                for o in &self.sets {
+                    rerun.extend(["--set".to_string(), o.to_arg()]);
+                }
+                for (d, v) in self.dims.iter().zip(&values) {
+                    rerun.extend(["--set".to_string(), format!("{}={v}", d.key)]);
+                }
+                if self.request.trace {
+                    rerun.push("--trace".to_string());
+                }
+                PointEntry {
+                    point: p.index,
+                    dir: if self.is_sweep() {
+                        format!("point-{:0width$}", p.index)
+                    } else {
+                        String::new()
+                    },
+                    values,
+                    name: s.simulation.name.clone(),
+                    seed: s.simulation.seed,
+                    replications: s.simulation.replications,
+                    read_session: s.org.read_session.values().to_vec(),
+                    horizon_ms: s.simulation.horizon,
+                    failed_update_hold_ms: s.worker.failed_update_hold,
+                    rerun,
+                }
+            })
+            .collect()
+    }
+}
+
+/// `--read-session` spelling of a choice.
+pub fn read_session_arg(choice: ReadSessionChoice) -> &'static str {
+    match choice {
+        ReadSessionChoice::Off => "false",
+        ReadSessionChoice::On => "true",
+        ReadSessionChoice::Both => "both",
+    }
+}
+
+/// Subfolder names are zero-padded to at least three digits, more for big
+/// grids, so that they sort in point order.
+fn point_dir_width(points: usize) -> usize {
+    points.saturating_sub(1).to_string().len().max(3)
+}
+
+fn apply_flags(s: &mut Scenario, request: &PlanRequest) -> Result<(), ExperimentError> {
+    if let Some(seed) = request.seed {
+        s.simulation.seed = seed;
+    }
+    if let Some(n) = request.replications {
+        if n == 0 {
+            return Err(ExperimentError::BadArgument(
+                "--replications must be at least 1".into(),
+            ));
+        }
+        s.simulation.replications = n;
+    }
+    if let Some(rs) = request.read_session {
+        s.org.read_session = rs;
+    }
+    Ok(())
+}
+
+/// Every run of `points` in the fixed order (point, seed, replication,
+/// read_session false before true); `only` keeps one replication per point.
+pub fn enumerate_runs(points: &[PointEntry], only: Option<u32>) -> Vec<RunSpec> {
+    let mut runs = Vec::new();
+    for p in points {
+        let reps: Vec<u32> = match only {
+            Some(r) => vec![r],
+            None => (0..p.replications).collect(),
+        };
+        for replication in reps {
+            for &read_session in &p.read_session {
+                runs.push(RunSpec {
+                    index: runs.len(),
+                    point: p.point,
+                    id: RunId {
+                        seed: p.seed,
+                        replication,
+                        read_session,
+                    },
+                });
+            }
+        }
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_folders_sort_in_order() {
+        assert_eq!(point_dir_width(1), 3);
+        assert_eq!(point_dir_width(1000), 3);
+        assert_eq!(point_dir_width(1001), 4);
+    }
+}

@@ -1,0 +1,137 @@
+//! The numbers of one run that summaries are computed from.
+//!
+//! Compare and sweep summaries are computed from [`RunRow`]s, never from
+//! re-parsed CSV text: a shard stores its rows exactly (integers only, in
+//! `shard_index.csv`), so a merge recomputes the same summaries from the same
+//! integers and writes the same bytes as a single-machine run.
+
+use crate::metrics::{RunId, RunResult};
+
+/// The metrics of `runs.csv` that summaries cover, in column order.
+pub const METRICS: [&str; 12] = [
+    "requests",
+    "accepted",
+    "rejected",
+    "unavailable",
+    "windows",
+    "window_ms_total",
+    "window_ms_max",
+    "window_ms_p50",
+    "window_ms_p95",
+    "users_affected",
+    "episodes",
+    "user_minutes",
+];
+
+/// Index of `user_minutes` in [`METRICS`] (the only non-integer metric).
+pub const USER_MINUTES: usize = 11;
+/// Index of `rejected` in [`METRICS`].
+pub const REJECTED: usize = 2;
+/// Index of `windows` in [`METRICS`].
+pub const WINDOWS: usize = 4;
+/// Index of `window_ms_max` in [`METRICS`].
+pub const WINDOW_MS_MAX: usize = 6;
+/// Index of `users_affected` in [`METRICS`].
+pub const USERS_AFFECTED: usize = 9;
+
+/// One run's identity and integer metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunRow {
+    /// Position in the plan's fixed run order.
+    pub index: usize,
+    /// Sweep point (0 without a sweep).
+    pub point: usize,
+    /// Seed, replication, flag.
+    pub id: RunId,
+    /// The first eleven [`METRICS`] (all but `user_minutes`).
+    pub counts: [u64; 11],
+    /// Sum of prompt-loop episode lengths [ms]; `user_minutes` is this / 60 000.
+    pub episode_ms_total: u64,
+    /// Events processed (for events per second).
+    pub events: u64,
+    /// The run's fingerprint.
+    pub fingerprint: u64,
+}
+
+impl RunRow {
+    /// The row of a finished run.
+    pub fn from_result(index: usize, point: usize, r: &RunResult) -> RunRow {
+        let t = &r.totals;
+        RunRow {
+            index,
+            point,
+            id: r.id,
+            counts: [
+                t.requests,
+                t.accepted,
+                t.rejected,
+                t.unavailable,
+                r.windows.len() as u64,
+                r.window_ms_total(),
+                r.window_ms_max(),
+                r.window_ms_percentile(50),
+                r.window_ms_percentile(95),
+                t.users_affected,
+                t.episodes,
+            ],
+            episode_ms_total: t.episode_ms_total,
+            events: t.events,
+            fingerprint: t.fingerprint,
+        }
+    }
+
+    /// Metric `m` (index into [`METRICS`]) as a float.
+    pub fn metric(&self, m: usize) -> f64 {
+        if m == USER_MINUTES {
+            self.episode_ms_total as f64 / 60_000.0
+        } else {
+            self.counts[m] as f64
+        }
+    }
+
+    /// `self - other` of metric `m`, computed in integers where the metric is
+    /// one, so a difference of two large counts is exact.
+    pub fn difference(&self, other: &RunRow, m: usize) -> f64 {
+        if m == USER_MINUTES {
+            (i128::from(self.episode_ms_total) - i128::from(other.episode_ms_total)) as f64
+                / 60_000.0
+        } else {
+            (i128::from(self.counts[m]) - i128::from(other.counts[m])) as f64
+        }
+    }
+
+    /// `self - other` of metric `m` as written in a per-replication CSV row:
+    /// an integer for counts, [`fixed`] for user-minutes.
+    pub fn difference_text(&self, other: &RunRow, m: usize) -> String {
+        if m == USER_MINUTES {
+            fixed(self.difference(other, m))
+        } else {
+            (i128::from(self.counts[m]) - i128::from(other.counts[m])).to_string()
+        }
+    }
+}
+
+/// Decimals of every computed (non-integer) number in hmasim's summary CSVs.
+pub const DECIMALS: usize = 3;
+
+/// A float as written in summary CSVs: [`DECIMALS`] fixed decimals, no `-0.000`.
+pub fn fixed(x: f64) -> String {
+    let s = format!("{x:.DECIMALS$}");
+    if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b'.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_has_no_negative_zero() {
+        assert_eq!(fixed(-0.0001), "0.000");
+        assert_eq!(fixed(-1.5), "-1.500");
+        assert_eq!(fixed(1_800_000.0), "1800000.000");
+    }
+}

@@ -1,0 +1,463 @@
+//! The experiment layer: paired comparisons, replications, sweeps, `--jobs`,
+//! shards and merge, re-running one row from the manifest, sweep spec errors.
+
+use crate::cli::{assert_code, hmasim, stderr, temp_dir};
+use hmasim::experiment::{Plan, PlanRequest};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Model.md section 6, O1: one server, one user every 10 s, one explicit
+/// rollover at 1h and a scripted MA recycle at 2h. The recycled process meets
+/// the unknown key: flag off it holds `failed_update_hold` + latency, flag on
+/// only the latency, in every replication.
+const O1: &str = r#"
+[simulation]
+name = "o1"
+horizon = "4h"
+replications = 3
+
+[issuer]
+token_lifetime = ["60m", "60m"]
+renew_before = "0s"
+rollover_every = "off"
+[[issuer.rollover]]
+at = "1h"
+lead = "0s"
+
+[directory]
+replication_delay = ["3h", "3h"]
+
+[auth_admin]
+interval = "off"
+
+[pool]
+servers = 1
+app_pools = ["ews"]
+
+[worker]
+startup = "30s"
+new_process_age = "5m"
+failed_update_hold = "30m"
+update_latency = ["2s", "2s"]
+ma_recycle_rate = "0/1d"
+crash_rate = "0/1d"
+
+[server]
+crash_rate = "0/1d"
+
+[maintenance]
+rolling_every = "off"
+
+[clients]
+users = 1
+arrivals = "fixed"
+request_interval = "10s"
+prompt_retry = ["20s", "20s"]
+
+[[event]]
+at = "2h"
+kind = "ma_recycle"
+server = 0
+app_pool = "ews"
+"#;
+
+/// A small pool where every random source is on, with a sweep: replications
+/// differ, so ordering mistakes would show.
+const NOISY_SWEEP: &str = r#"
+[simulation]
+name = "noisy"
+horizon = "1d"
+seed = 5
+replications = 3
+
+[issuer]
+token_lifetime = ["30m", "60m"]
+rollover_every = "off"
+emergency_rate = "2/1d"
+[[issuer.rollover]]
+at = "4h"
+
+[directory]
+replication_delay = ["10m", "1h"]
+
+[pool]
+servers = 2
+app_pools = ["ews", "mapi"]
+
+[worker]
+ma_recycle_rate = "6/1d"
+crash_rate = "2/1d"
+
+[server]
+crash_rate = "1/1d"
+
+[maintenance]
+rolling_every = "off"
+
+[clients]
+users = 20
+request_interval = "5m"
+
+[sweep]
+"worker.failed_update_hold" = ["10m", "30m"]
+"pool.servers" = { from = 1, to = 2, step = 1 }
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// Every file under `dir` (relative path -> bytes).
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The cells of the `compare.csv` row labelled `row` under `column`.
+fn compare_cell(text: &str, row: &str, column: &str) -> String {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let c = header.iter().position(|h| *h == column).unwrap();
+    let line = lines.find(|l| l.split(',').next() == Some(row)).unwrap();
+    line.split(',').nth(c).unwrap().to_string()
+}
+
+#[test]
+fn paired_comparison_saves_exactly_the_hold_with_a_zero_width_ci() {
+    let dir = temp_dir("paired");
+    write(&dir, "o1.toml", O1);
+    let out = hmasim(
+        &dir,
+        &["run", "o1.toml", "--out", "res", "--no-charts", "--quiet"],
+    );
+    assert_code(&out, 0);
+    let compare = std::fs::read_to_string(dir.join("res/compare.csv")).unwrap();
+    let reps: Vec<&str> = compare.lines().filter(|l| l.starts_with("rep,")).collect();
+    assert_eq!(reps.len(), 3, "{compare}");
+    for rep in reps {
+        // off - on of window_ms_total: the hold, exactly.
+        assert_eq!(rep.split(',').nth(8), Some("1800000"), "{rep}");
+    }
+    assert_eq!(
+        compare_cell(&compare, "mean", "window_ms_total"),
+        "1800000.000"
+    );
+    assert_eq!(compare_cell(&compare, "sd", "window_ms_total"), "0.000");
+    assert_eq!(
+        compare_cell(&compare, "ci_low", "window_ms_total"),
+        "1800000.000"
+    );
+    assert_eq!(
+        compare_cell(&compare, "ci_high", "window_ms_total"),
+        "1800000.000"
+    );
+    assert_eq!(
+        compare_cell(&compare, "share_helped", "user_minutes"),
+        "1.000"
+    );
+    // The headline says so too.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the read session saves 30.0 user-minutes per 4h (95% CI 30.0..30.0)"),
+        "{text}"
+    );
+    assert!(text.contains("max window from 30m 2s to 2s"), "{text}");
+}
+
+#[test]
+fn jobs_do_not_change_a_single_byte() {
+    let dir = temp_dir("jobs");
+    write(&dir, "noisy.toml", NOISY_SWEEP);
+    for (jobs, out) in [("1", "j1"), ("2", "j2")] {
+        let o = hmasim(
+            &dir,
+            &[
+                "run",
+                "noisy.toml",
+                "--out",
+                out,
+                "--jobs",
+                jobs,
+                "--no-charts",
+                "-q",
+            ],
+        );
+        assert_code(&o, 0);
+    }
+    let (a, b) = (files(&dir.join("j1")), files(&dir.join("j2")));
+    assert!(
+        a.contains_key(Path::new("sweep.csv"))
+            && a.contains_key(Path::new("point-003/compare.csv"))
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name != Path::new("manifest.json") {
+            assert!(
+                bytes == &b[name],
+                "{} differs between --jobs 1 and 2",
+                name.display()
+            );
+        }
+    }
+    // 4 points x 3 replications x 2 flag values, in the fixed order.
+    let sweep = String::from_utf8(a[Path::new("sweep.csv")].clone()).unwrap();
+    assert_eq!(sweep.lines().count(), 1 + 24);
+    let keys: Vec<String> = sweep
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            // point, hold, servers, scenario, seed, replication, read_session
+            format!("{} {} {} {}", c[0], c[4], c[5], c[6])
+        })
+        .collect();
+    assert_eq!(keys[0], "0 5 0 false");
+    assert_eq!(keys[1], "0 5 0 true");
+    assert_eq!(keys[2], "0 5 1 false");
+    assert_eq!(keys[23], "3 5 2 true");
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
+    let dir = temp_dir("shards");
+    write(&dir, "noisy.toml", NOISY_SWEEP);
+    let common = ["--no-charts", "-q", "--trace", "--replications", "2"];
+    let mut whole = vec!["run", "noisy.toml", "--out", "whole"];
+    whole.extend(common);
+    assert_code(&hmasim(&dir, &whole), 0);
+    for k in ["0/2", "1/2"] {
+        let out = format!("shard{}", &k[..1]);
+        let mut args = vec!["run", "noisy.toml", "--out", &out, "--shard", k];
+        args.extend(common);
+        assert_code(&hmasim(&dir, &args), 0);
+    }
+    assert!(
+        !dir.join("shard0/sweep.csv").exists(),
+        "summaries are the merge's job"
+    );
+    let out = hmasim(
+        &dir,
+        &[
+            "merge",
+            "shard1",
+            "shard0",
+            "--out",
+            "merged",
+            "--no-charts",
+        ],
+    );
+    assert_code(&out, 0);
+    let (a, b) = (files(&dir.join("whole")), files(&dir.join("merged")));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name != Path::new("manifest.json") {
+            assert!(
+                bytes == &b[name],
+                "{} differs after the merge",
+                name.display()
+            );
+        }
+    }
+    // The manifests differ only in how the folder was made.
+    let strip = |p: &Path| {
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("command");
+        o.remove("merged_from");
+        v
+    };
+    assert_eq!(
+        strip(&dir.join("whole/manifest.json")),
+        strip(&dir.join("merged/manifest.json"))
+    );
+
+    // Refusals: a missing shard, a duplicate, shards of another scenario.
+    let out = hmasim(&dir, &["merge", "shard0", "--out", "m2"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("missing shard(s) 1/2"),
+        "{}",
+        stderr(&out)
+    );
+    let out = hmasim(&dir, &["merge", "shard0", "shard0", "--out", "m2"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("shard 0/2 given twice"),
+        "{}",
+        stderr(&out)
+    );
+    write(
+        &dir,
+        "other.toml",
+        &NOISY_SWEEP.replace("users = 20", "users = 21"),
+    );
+    let mut args = vec!["run", "other.toml", "--out", "other1", "--shard", "1/2"];
+    args.extend(common);
+    assert_code(&hmasim(&dir, &args), 0);
+    let out = hmasim(&dir, &["merge", "shard0", "other1", "--out", "m2"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("different scenario file"),
+        "{}",
+        stderr(&out)
+    );
+    // Another hmasim version.
+    let m = std::fs::read_to_string(dir.join("shard1/manifest.json")).unwrap();
+    let version = format!("\"hmasim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    std::fs::write(
+        dir.join("shard1/manifest.json"),
+        m.replace(&version, "\"hmasim_version\": \"0.0.0-old\""),
+    )
+    .unwrap();
+    let out = hmasim(&dir, &["merge", "shard0", "shard1", "--out", "m2"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("written by hmasim 0.0.0-old"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("m2").exists());
+}
+
+#[test]
+fn one_row_re_run_from_the_manifest_reproduces_it() {
+    let dir = temp_dir("rerun");
+    write(&dir, "noisy.toml", NOISY_SWEEP);
+    assert_code(
+        &hmasim(
+            &dir,
+            &["run", "noisy.toml", "--out", "sweep", "--no-charts", "-q"],
+        ),
+        0,
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sweep/manifest.json")).unwrap()).unwrap();
+    let point = &manifest["points"][2];
+    let mut args: Vec<String> = point["rerun"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert!(args.contains(&"--set".to_string()), "{args:?}");
+    args.extend(["--replication", "1", "--out", "row", "--no-charts", "-q"].map(String::from));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_code(&hmasim(&dir, &argv), 0);
+
+    let rerun = std::fs::read_to_string(dir.join("row/runs.csv")).unwrap();
+    let original = std::fs::read_to_string(
+        dir.join(format!("sweep/{}/runs.csv", point["dir"].as_str().unwrap())),
+    )
+    .unwrap();
+    let rows: Vec<&str> = rerun.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{rerun}");
+    for row in rows {
+        assert!(row.contains(",5,1,"), "{row}");
+        assert!(
+            original.lines().any(|l| l == row),
+            "{row} not in\n{original}"
+        );
+    }
+}
+
+fn plan_error(text: &str, varies: &[&str]) -> String {
+    let request = PlanRequest {
+        scenario: PathBuf::from("s.toml"),
+        varies: varies.iter().map(|s| s.to_string()).collect(),
+        ..PlanRequest::default()
+    };
+    match Plan::build_from_text(request, text.to_string()) {
+        Ok(_) => panic!("accepted: {text} {varies:?}"),
+        Err(e) => {
+            assert_eq!(e.exit_code(), 2, "{e}");
+            e.to_string()
+        }
+    }
+}
+
+#[test]
+fn bad_sweep_specs_give_clear_errors() {
+    let base = crate::cli::TINY;
+    let sweep = |entry: &str| format!("{base}\n[sweep]\n{entry}\n");
+    let cases = [
+        (
+            sweep(r#""worker.startp" = ["1s", "2s"]"#),
+            r#"[sweep] "worker.startp" (s.toml:15) value 1s (sweep point 0): worker.startp: unknown key `startp`"#,
+        ),
+        (
+            sweep(r#""pool.servers" = []"#),
+            r#"[sweep] "pool.servers" (s.toml:15): empty list"#,
+        ),
+        (
+            sweep(r#""pool.servers" = [1, "two"]"#),
+            "type mismatch: value 2 (two) is a string but value 1 (1) is an integer",
+        ),
+        (
+            sweep(r#""pool.servers" = ["two"]"#),
+            r#"value two (sweep point 0): pool.servers: "#,
+        ),
+        (
+            sweep(r#""pool.servers" = { from = 1, to = 4, step = 0 }"#),
+            "step must be positive, found 0",
+        ),
+        (
+            sweep(r#""pool.servers" = { from = 4, to = 1, step = 1 }"#),
+            "from (4) is greater than to (1)",
+        ),
+        (
+            sweep(r#""worker.startup" = { from = "1m", to = 5, step = "1m" }"#),
+            "type mismatch: from, to and step",
+        ),
+        (sweep(r#""simulation" = [1]"#), "whole table"),
+    ];
+    for (text, want) in cases {
+        let e = plan_error(&text, &[]);
+        assert!(e.contains(want), "want {want:?}\n got {e}");
+    }
+    let e = plan_error(base, &["maintenance.gap="]);
+    assert!(e.contains("--vary maintenance.gap=: empty list"), "{e}");
+    let e = plan_error(base, &["maintenance.gap=5m,x"]);
+    assert!(
+        e.contains("--vary maintenance.gap=5m,x value x (sweep point 1): maintenance.gap: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_file_completed_by_set_is_a_template_and_its_own_errors_name_its_lines() {
+    let template = "[simulation]\nname = \"tpl\"\n\n[pool]\nservers = 1\n";
+    let build = |sets: &[&str]| {
+        let request = PlanRequest {
+            scenario: PathBuf::from("tpl.toml"),
+            sets: sets.iter().map(|s| s.to_string()).collect(),
+            ..PlanRequest::default()
+        };
+        Plan::build_from_text(request, template.to_string())
+    };
+    let plan = build(&["simulation.horizon=2h"]).unwrap();
+    assert_eq!(plan.base.simulation.horizon, 7_200_000);
+    let e = build(&[]).unwrap_err().to_string();
+    assert!(
+        e.starts_with("tpl.toml:1:1: simulation.horizon: missing"),
+        "{e}"
+    );
+    let e = build(&["simulation.horizon=1x"]).unwrap_err().to_string();
+    assert!(
+        e.starts_with("--set simulation.horizon=1x: simulation.horizon: "),
+        "{e}"
+    );
+}
