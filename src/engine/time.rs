@@ -87,7 +87,7 @@ pub fn format_duration(ms: Millis) -> String {
         }
     }
     if rest > 0 {
-        if rest % SECOND == 0 {
+        if rest.is_multiple_of(SECOND) {
             parts.push(format!("{}s", rest / SECOND));
         } else {
             parts.push(format!("{}ms", rest));

@@ -293,18 +293,19 @@ impl<'a> Simulation<'a> {
     pub fn run(mut self, id: RunId) -> Result<RunResult, RunError> {
         let horizon = self.horizon.ms();
         loop {
-            let next_event = self.queue.next_time().ms();
-            let limit = next_event.min(horizon);
-            // The hot loop: regular requests up to the next queued event.
+            // The hot loop: regular requests up to the next queued event. The
+            // bound is read again after every request, because a request may
+            // schedule an event (an update, a retry) before the next arrival.
             loop {
                 let arrival = self.arrivals.peek();
-                if arrival.ms >= limit {
+                if arrival.ms >= self.queue.next_time().ms().min(horizon) {
                     break;
                 }
                 self.now = SimTime(arrival.ms);
                 self.regular_request(arrival.user, arrival.app_pool);
                 self.arrivals.advance();
             }
+            let next_event = self.queue.next_time().ms();
             if next_event >= horizon {
                 break;
             }
@@ -918,11 +919,11 @@ impl<'a> Simulation<'a> {
     /// the token's fault from then on, not the worker's).
     fn close_window_if_healed(&mut self, worker: u32) {
         let w = &mut self.workers[worker as usize];
-        if let Some(OpenWindow { kid, slot }) = w.window {
-            if w.cache.contains(kid) || self.issuer.retired.contains(kid) {
-                w.window = None;
-                self.recorder.close_window(slot, self.now.ms());
-            }
+        if let Some(OpenWindow { kid, slot }) = w.window
+            && (w.cache.contains(kid) || self.issuer.retired.contains(kid))
+        {
+            w.window = None;
+            self.recorder.close_window(slot, self.now.ms());
         }
     }
 

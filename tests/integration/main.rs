@@ -8,4 +8,5 @@ mod experiments;
 mod golden;
 mod invariants;
 mod oracle;
+mod regression;
 mod scenario_errors;

@@ -55,7 +55,11 @@ fn o2_directory_already_holds_the_key_when_the_process_spawns() {
     let sc = oracle_scenario("1h", "10m", RECYCLE_AT_2H);
     for flag in [false, true] {
         let r = run(&sc, 1, flag);
-        assert_eq!(windows(&r), vec![(3_600_000, 3_602_000, "initial", 1)], "read_session = {flag}");
+        assert_eq!(
+            windows(&r),
+            vec![(3_600_000, 3_602_000, "initial", 1)],
+            "read_session = {flag}"
+        );
     }
 }
 
@@ -64,7 +68,11 @@ fn o3_rollover_after_the_process_is_established() {
     let sc = oracle_scenario("3h", "3h", RECYCLE_AT_2H);
     for flag in [false, true] {
         let r = run(&sc, 1, flag);
-        assert_eq!(windows(&r), vec![(10_800_000, 10_802_000, "ma_recycle", 1)], "read_session = {flag}");
+        assert_eq!(
+            windows(&r),
+            vec![(10_800_000, 10_802_000, "ma_recycle", 1)],
+            "read_session = {flag}"
+        );
     }
 }
 
