@@ -86,12 +86,16 @@ pub fn format_duration(ms: Millis) -> String {
             rest %= size;
         }
     }
-    if rest > 0 {
-        if rest.is_multiple_of(SECOND) {
-            parts.push(format!("{}s", rest / SECOND));
+    if rest >= SECOND {
+        let (s, ms) = (rest / SECOND, rest % SECOND);
+        if ms == 0 {
+            parts.push(format!("{s}s"));
         } else {
-            parts.push(format!("{}ms", rest));
+            let fraction = format!("{ms:03}");
+            parts.push(format!("{s}.{}s", fraction.trim_end_matches('0')));
         }
+    } else if rest > 0 {
+        parts.push(format!("{rest}ms"));
     }
     parts.join(" ")
 }
@@ -105,7 +109,9 @@ mod tests {
         assert_eq!(format_duration(0), "0s");
         assert_eq!(format_duration(90 * MINUTE), "1h 30m");
         assert_eq!(format_duration(DAY + 4 * HOUR), "1d 4h");
-        assert_eq!(format_duration(1_500), "1500ms");
+        assert_eq!(format_duration(1_500), "1.5s");
+        assert_eq!(format_duration(30 * MINUTE + 4_125), "30m 4.125s");
+        assert_eq!(format_duration(250), "250ms");
         assert_eq!(format_duration(2 * HOUR + 30 * SECOND), "2h 30s");
     }
 
