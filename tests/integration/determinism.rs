@@ -120,3 +120,39 @@ fn adding_a_server_does_not_shift_the_rollovers() {
     let sc4 = scenario(&STORMY.replace("servers = 3", "servers = 4"));
     assert_eq!(run(&sc3, 5, false).rollovers, run(&sc4, 5, false).rollovers);
 }
+
+/// Every file of a result folder, by name.
+fn folder(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_same_scenario_run_twice_writes_byte_identical_files() {
+    let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("determinism-twice");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let scenario_path = tmp.join("stormy.toml");
+    std::fs::write(&scenario_path, STORMY).unwrap();
+    // The same command twice (the manifest records the command line).
+    let out = tmp.join("out");
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_hmasim"))
+            .args(["run", "--quiet", "--no-charts", "--force", "--trace", "--replications", "2", "--out"])
+            .arg(&out)
+            .arg(&scenario_path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        outputs.push(folder(&out));
+    }
+    let names: Vec<&String> = outputs[0].keys().collect();
+    for expected in ["runs.csv", "windows.csv", "timeseries.csv", "events.csv", "compare.csv", "manifest.json"] {
+        assert!(outputs[0].contains_key(expected), "{expected} missing from {names:?}");
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
