@@ -7,6 +7,7 @@ mod determinism;
 mod experiments;
 mod golden;
 mod invariants;
+mod lifecycle;
 mod oracle;
 mod regression;
 mod scenario_errors;

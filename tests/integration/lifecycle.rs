@@ -1,0 +1,160 @@
+//! Hand-computed lifecycle cases beyond the oracle: server crash and reboot,
+//! maintenance drain and return, give-up. Same common setting as the oracle
+//! cases (one user, a request every 10 s, probes every 5 s, 2 to fail or join).
+
+use crate::common::{oracle_scenario, run, scenario, windows};
+use hmasim::metrics::{RunResult, StateKind};
+
+fn intervals(r: &RunResult, server: u32, state: StateKind) -> Vec<(u64, u64)> {
+    r.timeline
+        .iter()
+        .filter(|i| i.server == server && i.state == state)
+        .map(|i| (i.start_ms, i.end_ms))
+        .collect()
+}
+
+#[test]
+fn server_crash_fails_requests_until_the_balancer_notices_then_reboots() {
+    // Crash at 1h 0m 2s; probes at 1h 0m 5s and 10s fail, so the server
+    // leaves the pool at 1h 0m 10s (probes run before requests); every
+    // request from 1h 0m 10s to 1h 5m 0s finds the pool empty. Reboot done
+    // at 1h 5m 2s, good probes at 5s and 10s: back at 1h 5m 10s, when the
+    // request spawns a process (cause server_reboot), ready 30 s later.
+    let sc = oracle_scenario(
+        "10h",
+        "3h",
+        r#"
+[[event]]
+at = "1h 0m 2s"
+kind = "server_crash"
+server = 0
+"#,
+    );
+    let sc = {
+        let mut sc = sc;
+        sc.server.reboot = hmasim::scenario::MillisRange {
+            min: 300_000,
+            max: 300_000,
+        };
+        sc
+    };
+    let r = run(&sc, 1, false);
+    assert_eq!(r.totals.unavailable, 30);
+    assert_eq!(r.totals.requests, r.totals.accepted + r.totals.unavailable);
+    assert_eq!(
+        intervals(&r, 0, StateKind::Crashed),
+        vec![(3_602_000, 3_902_000)]
+    );
+    assert_eq!(
+        intervals(&r, 0, StateKind::OutOfPool),
+        vec![(3_610_000, 3_910_000)]
+    );
+    assert_eq!(
+        intervals(&r, 0, StateKind::WorkerStarting),
+        vec![(0, 30_000), (3_910_000, 3_940_000)]
+    );
+    assert!(r.windows.is_empty());
+}
+
+const TWO_SERVERS_MAINTENANCE: &str = r#"
+[simulation]
+name = "maintenance"
+horizon = "4h"
+[issuer]
+token_lifetime = ["60m", "60m"]
+renew_before = "0s"
+rollover_every = "off"
+[[issuer.rollover]]
+at = "1h"
+[directory]
+replication_delay = ["3h", "3h"]
+[auth_admin]
+interval = "off"
+[pool]
+servers = 2
+app_pools = ["ews"]
+[worker]
+update_latency = ["2s", "2s"]
+ma_recycle_rate = 0
+crash_rate = 0
+[server]
+crash_rate = 0
+[maintenance]
+rolling_every = "off"
+[[maintenance.window]]
+server = 1
+start = "50m"
+duration = "30m"
+[clients]
+users = 1
+arrivals = "fixed"
+request_interval = "10s"
+prompt_retry = ["20s", "20s"]
+"#;
+
+#[test]
+fn maintenance_drains_goes_offline_and_returns_with_new_processes() {
+    let sc = scenario(TWO_SERVERS_MAINTENANCE);
+    for flag in [false, true] {
+        let r = run(&sc, 1, flag);
+        // Probes fail from 50m; the second failed probe (50m 5s) removes
+        // server 1, which then goes offline until the window ends at 1h 20m;
+        // two good probes bring it back at 1h 20m 5s.
+        assert_eq!(
+            intervals(&r, 1, StateKind::Draining),
+            vec![(3_000_000, 3_005_000)]
+        );
+        assert_eq!(
+            intervals(&r, 1, StateKind::Maintenance),
+            vec![(3_005_000, 4_800_000)]
+        );
+        assert_eq!(
+            intervals(&r, 1, StateKind::OutOfPool),
+            vec![(3_005_000, 4_805_000)]
+        );
+        assert_eq!(
+            r.totals.unavailable, 0,
+            "the drain keeps serving until removal"
+        );
+        let w = windows(&r);
+        assert_eq!(w.len(), 2, "{w:?}");
+        // The token renewed at 1h carries k1 and meets server 0's
+        // established process (server 1 is offline).
+        assert_eq!(w[0], (3_600_000, 3_602_000, "initial", 1));
+        // Server 1's process spawned after its return meets k1 while local AD
+        // (3 h replication) still lacks it.
+        let (start, end, cause, rollover) = w[1];
+        assert_eq!((cause, rollover), ("maintenance_return", 1));
+        assert!(start >= 4_805_000 + 30_000, "{start}");
+        let expected = if flag { 2_000 } else { 1_802_000 };
+        assert_eq!(end - start, expected, "read_session = {flag}");
+    }
+}
+
+#[test]
+fn a_user_gives_up_after_give_up_after_and_resumes_with_a_fresh_token() {
+    // O1 with give_up_after = 5m: the episode that starts at 2h 30s (the
+    // recycled process rejects) ends at 2h 5m 30s by giving up, not at the
+    // first accepted retry after 2h 30m 32s.
+    let recycle = r#"
+[[event]]
+at = "2h"
+kind = "ma_recycle"
+server = 0
+app_pool = "ews"
+"#;
+    let mut sc = oracle_scenario("1h", "3h", recycle);
+    sc.clients.give_up_after = Some(300_000);
+    let r = run(&sc, 1, false);
+    assert_eq!(r.windows[1].start_ms, 7_230_000);
+    // Episodes: [1h, 1h 20s) ended by an accepted retry. From 2h 30s the
+    // hold lasts to 2h 30m 30s: retries every 20 s; the one due at 2h 5m 30s
+    // is replaced by giving up then; the regular request of that instant
+    // takes a fresh k1 token, is rejected, and starts the next episode. Six
+    // episodes of exactly 5m (starting 2h 30s, 2h 5m 30s, ... 2h 25m 30s);
+    // the one starting at 2h 30m 30s ends with the retry at 2h 30m 50s,
+    // after the update completed at 2h 30m 32s.
+    assert_eq!(r.totals.episodes, 8);
+    assert_eq!(r.totals.episode_ms_max, 300_000);
+    assert_eq!(r.totals.episode_ms_total, 20_000 + 6 * 300_000 + 20_000);
+}
