@@ -11,8 +11,9 @@
 //! were written but a chart or the report could not be drawn.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use hmasim::engine::time::format_duration;
 use hmasim::experiment::manifest::{self, Manifest};
-use hmasim::experiment::plan::enumerate_runs;
+use hmasim::experiment::plan::{enumerate_runs, group_by_point};
 use hmasim::experiment::runner::{self, RunnerOptions};
 use hmasim::experiment::{ExperimentError, Plan, PlanRequest, Shard, folder, merge, summary};
 use hmasim::output::charts::{self, ChartOptions};
@@ -123,7 +124,8 @@ struct RunArgs {
     /// Replace an existing result folder.
     #[arg(long)]
     force: bool,
-    /// Record every processed event (events.csv; large).
+    /// Trace the model's events in events.csv: lifecycle, rollovers, updates, rejections
+    /// (accepted requests and probes are not traced).
     #[arg(long)]
     trace: bool,
     /// No progress bar (the final summary still prints).
@@ -246,10 +248,36 @@ fn zoom(z: &ZoomArgs) -> Result<Option<ZoomRange>, ExperimentError> {
     Ok((from.is_some() || to.is_some()).then_some((from, to)))
 }
 
+/// Refuses a `--from` at or after the end of a run (of any point): its
+/// time-axis charts would have nothing to show.
+fn check_zoom_in_run(
+    z: &ZoomArgs,
+    zoom: Option<ZoomRange>,
+    horizons: impl IntoIterator<Item = u64>,
+) -> Result<(), ExperimentError> {
+    let Some((Some(from), _)) = zoom else {
+        return Ok(());
+    };
+    match horizons.into_iter().min() {
+        Some(horizon) if from >= horizon => Err(ExperimentError::BadArgument(format!(
+            "--from {} is not before the end of the run ({}); give an instant in 0s..{}",
+            z.from.as_deref().unwrap_or_default(),
+            format_duration(horizon),
+            format_duration(horizon)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     let zoom = zoom(&args.zoom)?;
     let trace = args.trace;
     let plan = Plan::build(request(args.plan, trace))?;
+    check_zoom_in_run(
+        &args.zoom,
+        zoom,
+        plan.points.iter().map(|p| p.scenario.simulation.horizon),
+    )?;
     let out = args
         .out
         .clone()
@@ -340,6 +368,7 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
     header.extend(keys.iter().cloned());
     header.extend(["seed", "replications", "read_session", "runs"].map(String::from));
     let mut table = vec![header];
+    let runs_of_point = group_by_point(&runs, points.len(), |r| r.point);
     for p in &points {
         let mut row = vec![p.point.to_string()];
         row.extend(p.values.iter().cloned());
@@ -348,7 +377,7 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
             None => p.replications.to_string(),
         };
         let flags: Vec<String> = p.read_session.iter().map(bool::to_string).collect();
-        let n = runs.iter().filter(|r| r.point == p.point).count();
+        let n = runs_of_point[p.point].len();
         row.extend([p.seed.to_string(), reps, flags.join("+"), n.to_string()]);
         table.push(row);
     }
@@ -386,7 +415,12 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
 }
 
 fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
-    if args.dirs.iter().any(|d| d == &args.out) {
+    // The same folder however spelt (`s0`, `./s0`): replacing a shard with
+    // the merge would lose it.
+    let same = |a: &Path, b: &Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    if args.dirs.iter().any(|d| same(d, &args.out)) {
         return Err(ExperimentError::BadArgument(
             "--out must not be one of the shard folders".into(),
         ));
@@ -411,6 +445,12 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
 
 fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
     let zoom = zoom(&args.zoom)?;
+    if !args.dir.is_dir() {
+        return Err(ExperimentError::BadArgument(format!(
+            "{}: no such folder; give a folder written by `hmasim run` or `hmasim merge`",
+            args.dir.display()
+        )));
+    }
     // A point folder of a sweep has no manifest of its own: use its parent's.
     let (root, only) = if args.dir.join(manifest::FILE).is_file() {
         (args.dir.clone(), None)
@@ -422,13 +462,14 @@ fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
             .map(|n| n.to_string_lossy().into_owned());
         (parent, name)
     };
-    let manifest = manifest::read(&root).map_err(|_| {
-        ExperimentError::BadArgument(format!(
+    if !root.join(manifest::FILE).is_file() {
+        return Err(ExperimentError::BadArgument(format!(
             "{} is not an hmasim result folder (no {} in it or its parent)",
             args.dir.display(),
             manifest::FILE
-        ))
-    })?;
+        )));
+    }
+    let manifest = manifest::read(&root)?;
     if manifest.shard.is_some() {
         return Err(ExperimentError::BadArgument(format!(
             "{} is a shard; merge the shards first, then plot the merged folder",
@@ -444,6 +485,11 @@ fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
             manifest::FILE
         )));
     }
+    check_zoom_in_run(
+        &args.zoom,
+        zoom,
+        manifest.points.iter().map(|p| p.horizon_ms),
+    )?;
     draw(&root, &manifest, zoom, only.as_deref())?;
     println!("charts redrawn in {}", args.dir.display());
     Ok(())
@@ -461,12 +507,13 @@ struct DrawTarget {
 fn draw<S>(
     dir: &Path,
     manifest: &Manifest<S>,
-    zoom: Option<(Option<u64>, Option<u64>)>,
+    zoom: Option<ZoomRange>,
     only: Option<&str>,
 ) -> Result<(), ExperimentError> {
     let options = |p: &manifest::PointEntry| ChartOptions {
         zoom: zoom.map(|(f, t)| (f.unwrap_or(0), t.unwrap_or(p.horizon_ms))),
         hold_ms: p.failed_update_hold_ms,
+        horizon_ms: Some(p.horizon_ms),
     };
     let mut targets = Vec::new();
     if only.is_none() {

@@ -25,6 +25,7 @@
 use super::ExperimentError;
 use super::compare;
 use super::manifest::{self, Manifest};
+use super::plan::group_by_point;
 use super::row::RunRow;
 use super::runner::{RunOutput, per_run_files};
 use super::shard::{self, IndexEntry};
@@ -67,9 +68,11 @@ pub fn contents<S: Serialize>(
     let files = per_run_files(manifest.trace);
     let complete = manifest.shard.is_none();
     let mut out: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let by_point = group_by_point(outputs, manifest.points.len(), |o| o.row.point);
+    let of_point = |point: usize| by_point[point].iter().map(|&i| &outputs[i]);
     for p in &manifest.points {
         let dir = PathBuf::from(&p.dir);
-        let of_point: Vec<&RunOutput> = outputs.iter().filter(|o| o.row.point == p.point).collect();
+        let of_point: Vec<&RunOutput> = of_point(p.point).collect();
         for (i, name) in files.iter().enumerate() {
             let mut bytes = headers[i].clone();
             for o in &of_point {
@@ -101,11 +104,7 @@ pub fn contents<S: Serialize>(
                 point: p.point,
                 values: &p.values,
                 flags: &p.read_session,
-                rows: outputs
-                    .iter()
-                    .filter(|o| o.row.point == p.point)
-                    .map(|o| o.row)
-                    .collect(),
+                rows: of_point(p.point).map(|o| o.row).collect(),
             })
             .collect();
         out.push((

@@ -1,19 +1,12 @@
 //! The scenario content hash recorded in manifests.
 //!
-//! FNV-1a 64 over the file's bytes: tiny, dependency-free and fully specified,
-//! so a manifest written today can be checked against a file on another
-//! machine years later. It only has to tell scenario files apart (merge refuses
-//! shards of different files), not resist an adversary.
+//! FNV-1a 64 over the file's bytes (the engine's [`fnv1a64`]): tiny,
+//! dependency-free and fully specified, so a manifest written today can be
+//! checked against a file on another machine years later. It only has to tell
+//! scenario files apart (merge refuses shards of different files), not resist
+//! an adversary.
 
-/// FNV-1a 64 of `bytes`.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+use crate::engine::rng::fnv1a64;
 
 /// The hash as written in manifests: `fnv1a64:` and 16 lower-case hex digits.
 pub fn content_hash(bytes: &[u8]) -> String {

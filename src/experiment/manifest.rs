@@ -20,10 +20,10 @@
 //! - `scenario_resolved`: the validated scenario (before sweep values), all durations in ms.
 
 use super::ExperimentError;
-use super::plan::Plan;
+use super::plan::{MAX_RUNS, Plan, count_runs};
 use super::shard::Shard;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Component, Path};
 
 /// Name of the manifest file in every result folder.
 pub const FILE: &str = "manifest.json";
@@ -56,7 +56,7 @@ pub struct PointEntry {
     pub replications: u32,
     /// Flag values run, false first.
     pub read_session: Vec<bool>,
-    /// Horizon [ms] (for "per <horizon>" in summaries).
+    /// Horizon [ms] (for "per `<horizon>`" in summaries).
     pub horizon_ms: u64,
     /// `worker.failed_update_hold` [ms] (marked on charts).
     pub failed_update_hold_ms: u64,
@@ -207,10 +207,75 @@ pub fn read(dir: &Path) -> Result<StoredManifest, ExperimentError> {
             dir.display()
         ))
     })?;
-    serde_json::from_str(&text).map_err(|e| {
+    let manifest: StoredManifest = serde_json::from_str(&text).map_err(|e| {
         ExperimentError::BadArgument(format!(
             "{}: not a manifest this hmasim can read: {e}",
             path.display()
         ))
-    })
+    })?;
+    check(&manifest).map_err(|e| {
+        ExperimentError::BadArgument(format!("{}: {e} (damaged or edited?)", path.display()))
+    })?;
+    Ok(manifest)
+}
+
+/// Checks what the readers of a stored manifest rely on: points numbered
+/// in order, point folders that stay inside the result folder, one value per
+/// sweep key, flag values false before true, and a run count that matches
+/// the points (and fits [`MAX_RUNS`]).
+fn check<S>(m: &Manifest<S>) -> Result<(), String> {
+    if m.points.is_empty() {
+        return Err("`points` is empty".into());
+    }
+    for (i, p) in m.points.iter().enumerate() {
+        if p.point != i {
+            return Err(format!("point {i} is numbered {}", p.point));
+        }
+        let mut parts = Path::new(&p.dir).components();
+        let dir_ok = matches!(
+            (m.is_sweep(), parts.next(), parts.next()),
+            (false, None, _) | (true, Some(Component::Normal(_)), None)
+        );
+        if !dir_ok {
+            return Err(format!(
+                "point {i}: folder {:?} is not {}",
+                p.dir,
+                if m.is_sweep() {
+                    "one folder name inside the result folder"
+                } else {
+                    "\"\" (the result folder itself)"
+                }
+            ));
+        }
+        if p.values.len() != m.sweep_keys.len() {
+            return Err(format!(
+                "point {i} has {} values for {} sweep keys",
+                p.values.len(),
+                m.sweep_keys.len()
+            ));
+        }
+        if p.read_session.is_empty()
+            || p.read_session.len() > 2
+            || p.read_session.windows(2).any(|w| w != [false, true])
+        {
+            return Err(format!(
+                "point {i}: read_session {:?} is not [false], [true] or [false, true]",
+                p.read_session
+            ));
+        }
+        if m.replication.is_some_and(|r| r >= p.replications) {
+            return Err(format!(
+                "replication {:?} is out of range for point {i} ({} replications)",
+                m.replication, p.replications
+            ));
+        }
+    }
+    match count_runs(&m.points, m.replication) {
+        Some(n) if n == m.runs && n <= MAX_RUNS => Ok(()),
+        n => Err(format!(
+            "`runs` is {} but the points make {}",
+            m.runs,
+            n.map_or_else(|| "too many".to_string(), |n| n.to_string())
+        )),
+    }
 }

@@ -11,9 +11,10 @@
 
 use super::ExperimentError;
 use super::manifest::{self, StoredManifest};
-use super::plan::enumerate_runs;
+use super::plan::{enumerate_runs, group_by_point};
 use super::runner::{RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn merge_error(message: String) -> ExperimentError {
@@ -56,15 +57,25 @@ pub fn merge(
         return Err(merge_error("no shard folders given".into()));
     }
     let mut manifests = Vec::new();
+    let mut shards = Vec::new();
     for d in dirs {
         let m = manifest::read(d)?;
-        if m.shard.is_none() {
+        let Some(s) = m.shard else {
             return Err(merge_error(format!(
                 "{} is a complete result folder, not a shard (its manifest has no shard)",
                 d.display()
             )));
+        };
+        if s.count == 0 || s.index >= s.count {
+            return Err(merge_error(format!(
+                "{}: shard {{index: {}, count: {}}} is not a shard K/N with 0 <= K < N (damaged or edited?)",
+                d.join(manifest::FILE).display(),
+                s.index,
+                s.count
+            )));
         }
         manifests.push(m);
+        shards.push(s.shard());
     }
     let first = &manifests[0];
     let version = env!("CARGO_PKG_VERSION");
@@ -95,40 +106,42 @@ pub fn merge(
             )));
         }
     }
-    let count = first.shard.expect("checked").count;
-    let mut seen: Vec<Option<&Path>> = vec![None; count as usize];
-    for (d, m) in dirs.iter().zip(&manifests) {
-        let s = m.shard.expect("checked");
+    let count = shards[0].count;
+    // Shard index -> its folder; a map, not a vector of `count` slots: the
+    // count comes from a file.
+    let mut seen: BTreeMap<u32, &Path> = BTreeMap::new();
+    for (d, s) in dirs.iter().zip(&shards) {
         if s.count != count {
             return Err(merge_error(format!(
-                "{} is shard {}/{} but {} is shard {}",
+                "{} is shard {s} but {} is shard {}",
                 d.display(),
-                s.index,
-                s.count,
                 dirs[0].display(),
-                first.shard.expect("checked").shard()
+                shards[0]
             )));
         }
-        if let Some(other) = seen[s.index as usize] {
+        if let Some(other) = seen.insert(s.index, d) {
             return Err(merge_error(format!(
-                "shard {}/{count} given twice: {} and {}",
-                s.index,
+                "shard {s} given twice: {} and {}",
                 other.display(),
                 d.display()
             )));
         }
-        seen[s.index as usize] = Some(d);
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| format!("{i}/{count}"))
-        .collect();
-    if !missing.is_empty() {
+    if seen.len() < count as usize {
+        // Name the first few missing shards; N may be large.
+        const SHOWN: usize = 10;
+        let missing = count as usize - seen.len();
+        let mut names: Vec<String> = (0..count)
+            .filter(|i| !seen.contains_key(i))
+            .take(SHOWN)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        if missing > SHOWN {
+            names.push(format!("and {} more", missing - SHOWN));
+        }
         return Err(merge_error(format!(
             "missing shard(s) {}",
-            missing.join(", ")
+            names.join(", ")
         )));
     }
 
@@ -136,8 +149,7 @@ pub fn merge(
     let files = per_run_files(first.trace);
     let headers = headers(first.trace);
     let mut outputs: Vec<RunOutput> = Vec::with_capacity(runs.len());
-    for (d, m) in dirs.iter().zip(&manifests) {
-        let s = m.shard.expect("checked").shard();
+    for ((d, m), s) in dirs.iter().zip(&manifests).zip(&shards) {
         let index_path = d.join(shard::INDEX_FILE);
         let text = std::fs::read_to_string(&index_path)
             .map_err(|e| merge_error(format!("{}: {e}", index_path.display())))?;
@@ -180,10 +192,8 @@ fn read_blocks(
             blocks: vec![Vec::new(); files.len()],
         })
         .collect();
-    for p in &m.points {
-        let of_point: Vec<usize> = (0..entries.len())
-            .filter(|&i| entries[i].row.point == p.point)
-            .collect();
+    let by_point = group_by_point(entries, m.points.len(), |e| e.row.point);
+    for (p, of_point) in m.points.iter().zip(&by_point) {
         for (f, name) in files.iter().enumerate() {
             let path = dir.join(&p.dir).join(name);
             let bytes = std::fs::read(&path)
@@ -200,9 +210,9 @@ fn read_blocks(
                 return Err(damaged());
             }
             let mut at = header.len();
-            for &i in &of_point {
-                let len = entries[i].lengths[f];
-                let block = bytes.get(at..at + len).ok_or_else(damaged)?;
+            for &i in of_point {
+                let end = at.checked_add(entries[i].lengths[f]).ok_or_else(damaged)?;
+                let block = bytes.get(at..end).ok_or_else(damaged)?;
                 // runs.csv rows are re-read for sweep.csv: they must parse.
                 if f == 0
                     && csv::ReaderBuilder::new()
@@ -214,7 +224,7 @@ fn read_blocks(
                     return Err(damaged());
                 }
                 outputs[i].blocks[f] = block.to_vec();
-                at += len;
+                at = end;
             }
             if at != bytes.len() {
                 return Err(damaged());

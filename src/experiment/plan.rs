@@ -161,7 +161,12 @@ impl Plan {
     /// As [`Plan::build`], with the file's text already read.
     pub fn build_from_text(request: PlanRequest, text: String) -> Result<Plan, ExperimentError> {
         let origin = origin_of(&request.scenario);
-        let file_alone = scenario::parse_str(&text, &origin);
+        let file_alone = match scenario::parse_str(&text, &origin) {
+            // Not TOML at all: the scenario layer's error names file:line:column
+            // in the project's format; the sweep reader would give its own.
+            Err(e @ scenario::ScenarioError::Syntax { .. }) => return Err(e.into()),
+            other => other,
+        };
         let file_dims = sweep::from_file(&text, &origin)?;
 
         let sets = request
@@ -296,7 +301,7 @@ impl Plan {
             }
         }
         let non_defaults = params::non_defaults(&text, &origin, &sets, &request, &dims);
-        Ok(Plan {
+        let plan = Plan {
             request,
             scenario_text: text,
             base,
@@ -304,7 +309,17 @@ impl Plan {
             dims,
             points,
             non_defaults,
-        })
+        };
+        match count_runs(&plan.point_entries(), plan.request.replication) {
+            Some(n) if n <= MAX_RUNS => Ok(plan),
+            n => Err(ExperimentError::BadArgument(format!(
+                "the plan has {} runs ({} point{} x replications x flag values), more than {MAX_RUNS}; \
+                 lower --replications or the number of sweep values",
+                n.map_or_else(|| "too many".to_string(), |n| n.to_string()),
+                plan.points.len(),
+                if plan.points.len() == 1 { "" } else { "s" }
+            ))),
+        }
     }
 
     /// Whether the plan is a sweep (at least one varied key; the folder then
@@ -397,6 +412,40 @@ fn apply_flags(s: &mut Scenario, request: &PlanRequest) -> Result<(), Experiment
         s.org.read_session = rs;
     }
     Ok(())
+}
+
+/// Largest number of runs a plan may have: the run list is built in memory
+/// before anything runs, and beyond this a typo (`--replications 1000000`)
+/// is far more likely than intent.
+pub const MAX_RUNS: usize = 10_000_000;
+
+/// How many runs [`enumerate_runs`] gives for `points` and `only`, without
+/// building them; `None` if that does not fit in a `usize`.
+pub fn count_runs(points: &[PointEntry], only: Option<u32>) -> Option<usize> {
+    points.iter().try_fold(0usize, |total, p| {
+        let reps = match only {
+            Some(_) => 1,
+            None => usize::try_from(p.replications).ok()?,
+        };
+        total.checked_add(reps.checked_mul(p.read_session.len())?)
+    })
+}
+
+/// The indices of `items` per sweep point (`points` groups, each in the
+/// items' order; an item whose point is out of range is in none): one pass,
+/// where a filter per point would be quadratic in a big sweep.
+pub fn group_by_point<T>(
+    items: &[T],
+    points: usize,
+    point_of: impl Fn(&T) -> usize,
+) -> Vec<Vec<usize>> {
+    let mut groups = vec![Vec::new(); points];
+    for (i, item) in items.iter().enumerate() {
+        if let Some(group) = groups.get_mut(point_of(item)) {
+            group.push(i);
+        }
+    }
+    groups
 }
 
 /// Every run of `points` in the fixed order (point, seed, replication,

@@ -8,20 +8,7 @@
 use crate::metrics::{RunId, RunResult};
 
 /// The metrics of `runs.csv` that summaries cover, in column order.
-pub const METRICS: [&str; 12] = [
-    "requests",
-    "accepted",
-    "rejected",
-    "unavailable",
-    "windows",
-    "window_ms_total",
-    "window_ms_max",
-    "window_ms_p50",
-    "window_ms_p95",
-    "users_affected",
-    "episodes",
-    "user_minutes",
-];
+pub const METRICS: [&str; 12] = crate::output::csv::METRIC_COLUMNS;
 
 /// Index of `user_minutes` in [`METRICS`] (the only non-integer metric).
 pub const USER_MINUTES: usize = 11;

@@ -13,6 +13,7 @@ use super::row::RunRow;
 use crate::metrics::RunResult;
 use crate::model::{self, RunOptions};
 use crate::output::csv;
+use crate::scenario::Scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -46,14 +47,21 @@ pub struct RunOutput {
     pub blocks: Vec<Vec<u8>>,
 }
 
-fn write_file_for(name: &str, scenario: &str, runs: &[&RunResult]) -> Vec<u8> {
+/// The per-run file `name` of `runs` (`scenario`: `simulation.name`;
+/// `app_pools`: `pool.app_pools`, for the event trace).
+fn write_file_for(
+    name: &str,
+    scenario: &str,
+    app_pools: &[String],
+    runs: &[&RunResult],
+) -> Vec<u8> {
     match name {
         "runs.csv" => csv::runs_csv(scenario, runs),
         "windows.csv" => csv::windows_csv(runs),
         "timeseries.csv" => csv::timeseries_csv(runs),
         "timeline.csv" => csv::timeline_csv(runs),
         "rollovers.csv" => csv::rollovers_csv(runs),
-        "events.csv" => csv::events_csv(runs),
+        "events.csv" => csv::events_csv(runs, app_pools),
         other => unreachable!("not a per-run file: {other}"),
     }
 }
@@ -62,7 +70,7 @@ fn write_file_for(name: &str, scenario: &str, runs: &[&RunResult]) -> Vec<u8> {
 pub fn headers(trace: bool) -> Vec<Vec<u8>> {
     per_run_files(trace)
         .iter()
-        .map(|f| write_file_for(f, "", &[]))
+        .map(|f| write_file_for(f, "", &[], &[]))
         .collect()
 }
 
@@ -71,7 +79,7 @@ pub fn headers(trace: bool) -> Vec<Vec<u8>> {
 /// produce for several runs at once; keeping blocks apart lets shards be
 /// merged by splitting and interleaving bytes.
 pub fn blocks(
-    scenario_name: &str,
+    scenario: &Scenario,
     result: &RunResult,
     headers: &[Vec<u8>],
     trace: bool,
@@ -80,7 +88,12 @@ pub fn blocks(
         .iter()
         .zip(headers)
         .map(|(f, header)| {
-            let mut bytes = write_file_for(f, scenario_name, &[result]);
+            let mut bytes = write_file_for(
+                f,
+                &scenario.simulation.name,
+                &scenario.pool.app_pools,
+                &[result],
+            );
             assert!(
                 bytes.starts_with(header),
                 "{f}: the writer's output for one run does not start with its header"
@@ -141,7 +154,7 @@ pub fn run_all(
             }
         };
         let row = RunRow::from_result(spec.index, spec.point, &result);
-        let blocks = blocks(&scenario.simulation.name, &result, &headers, trace);
+        let blocks = blocks(scenario, &result, &headers, trace);
         drop(result);
         let total = events.fetch_add(row.events, Ordering::Relaxed) + row.events;
         if let Some(bar) = &bar {

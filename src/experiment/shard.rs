@@ -59,7 +59,7 @@ impl FromStr for Shard {
 }
 
 /// One line of `shard_index.csv`: a run's row and the byte length of its
-/// rows in each per-run file (in [`super::folder::PER_RUN_FILES`] order).
+/// rows in each per-run file (in [`super::runner::PER_RUN_FILES`] order).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IndexEntry {
     /// The run's numbers.

@@ -4,11 +4,12 @@
 //! Per flag value: failure windows, rejected requests, users affected and
 //! user-minutes in prompt loops (means per replication) and the longest
 //! window of any replication. With both flag values, the headline:
-//! "the read session saves X user-minutes per <horizon> (95% CI a..b),
+//! "the read session saves X user-minutes per `<horizon>` (95% CI a..b),
 //! Y fewer rejected requests, max window from P to Q".
 
 use super::compare;
 use super::manifest::Manifest;
+use super::plan::group_by_point;
 use super::row::{REJECTED, RunRow, USER_MINUTES, USERS_AFFECTED, WINDOW_MS_MAX, WINDOWS};
 use super::runner::RunStats;
 use crate::engine::time::format_duration;
@@ -39,8 +40,9 @@ fn max_window(rows: &[&RunRow]) -> u64 {
 /// The summary of `rows` (all runs, in run order); `stats` adds wall time and speed.
 pub fn summary<S>(manifest: &Manifest<S>, rows: &[RunRow], stats: Option<RunStats>) -> String {
     let mut out = String::new();
+    let by_point = group_by_point(rows, manifest.points.len(), |r| r.point);
     for p in &manifest.points {
-        let of_point: Vec<&RunRow> = rows.iter().filter(|r| r.point == p.point).collect();
+        let of_point: Vec<&RunRow> = by_point[p.point].iter().map(|&i| &rows[i]).collect();
         if of_point.is_empty() {
             continue;
         }

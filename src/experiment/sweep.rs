@@ -239,9 +239,11 @@ fn expand_range(t: &InlineTable) -> Result<Vec<Value>, String> {
                 &b.to_string(),
                 &s.to_string(),
             )?;
-            let count = ((b - a) / s) as u64 + 1;
-            check_count(count)?;
-            Ok((0..count as i64).map(|i| Value::from(a + i * s)).collect())
+            // In i128: `to - from` of two i64 can overflow i64.
+            let steps = (i128::from(b) - i128::from(a)) / i128::from(s);
+            check_count(u64::try_from(steps + 1).unwrap_or(u64::MAX))?;
+            // Every value lies in from..=to, so none overflows.
+            Ok((0..=steps as i64).map(|i| Value::from(a + i * s)).collect())
         }
         (Value::String(a), Value::String(b), Value::String(s)) => {
             let parse = |v: &str, what: &str| {
@@ -482,6 +484,10 @@ failed_update_hold = { from = "10m", to = "30m", step = "10m" }
             (
                 r#""pool.servers" = { from = 8, to = 2, step = 2 }"#,
                 "from (8) is greater than to (2)",
+            ),
+            (
+                r#""simulation.seed" = { from = -9223372036854775808, to = 9223372036854775807, step = 1 }"#,
+                "more than 100000; check the step",
             ),
             (
                 r#""pool.servers" = { from = 2, to = 8 }"#,

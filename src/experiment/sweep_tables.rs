@@ -11,17 +11,12 @@
 
 use super::row::{METRICS, RunRow, fixed};
 use crate::metrics::stats::summarize;
+use crate::output::csv::CsvWriter;
 
 /// Name of the per-run sweep table.
 pub const SWEEP_FILE: &str = "sweep.csv";
 /// Name of the per-point summary.
 pub const SUMMARY_FILE: &str = "sweep_summary.csv";
-
-fn csv_writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new())
-}
 
 fn records(bytes: &[u8]) -> Vec<csv::StringRecord> {
     csv::ReaderBuilder::new()
@@ -40,22 +35,21 @@ pub fn sweep_csv(
     runs_header: &[u8],
     runs: &[(usize, &[String], &[u8])],
 ) -> Vec<u8> {
-    let mut w = csv_writer();
     let mut header = vec!["point".to_string()];
     header.extend(keys.iter().cloned());
     if let Some(h) = records(runs_header).first() {
         header.extend(h.iter().map(str::to_string));
     }
-    w.write_record(&header).expect("writing to memory");
+    let mut w = CsvWriter::new(&header);
     for (point, values, block) in runs {
         for record in records(block) {
             let mut cells = vec![point.to_string()];
             cells.extend(values.iter().cloned());
             cells.extend(record.iter().map(str::to_string));
-            w.write_record(&cells).expect("writing to memory");
+            w.text_row(&cells);
         }
     }
-    w.into_inner().expect("writing to memory")
+    w.finish()
 }
 
 /// One sweep point as `sweep_summary.csv` needs it.
@@ -73,7 +67,6 @@ pub struct PointRows<'a> {
 
 /// `sweep_summary.csv` of `points`, in point order.
 pub fn sweep_summary_csv(keys: &[String], points: &[PointRows<'_>]) -> Vec<u8> {
-    let mut w = csv_writer();
     let mut header = vec!["point".to_string()];
     header.extend(keys.iter().cloned());
     header.push("read_session".into());
@@ -85,7 +78,7 @@ pub fn sweep_summary_csv(keys: &[String], points: &[PointRows<'_>]) -> Vec<u8> {
             format!("{m}_ci_high"),
         ]);
     }
-    w.write_record(&header).expect("writing to memory");
+    let mut w = CsvWriter::new(&header);
     for p in points {
         for &flag in p.flags {
             let of_flag: Vec<&RunRow> = p
@@ -104,8 +97,8 @@ pub fn sweep_summary_csv(keys: &[String], points: &[PointRows<'_>]) -> Vec<u8> {
                 cells.push(s.ci95.map(|c| fixed(c.0)).unwrap_or_default());
                 cells.push(s.ci95.map(|c| fixed(c.1)).unwrap_or_default());
             }
-            w.write_record(&cells).expect("writing to memory");
+            w.text_row(&cells);
         }
     }
-    w.into_inner().expect("writing to memory")
+    w.finish()
 }

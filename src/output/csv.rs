@@ -20,12 +20,9 @@ use std::fmt::{self, Write as _};
 
 use crate::metrics::RunResult;
 
-/// `runs.csv` columns.
-pub const RUNS_COLUMNS: [&str; 18] = [
-    "scenario",
-    "seed",
-    "replication",
-    "read_session",
+/// The per-run metrics that `compare.csv` and `sweep_summary.csv`
+/// summarise: the `runs.csv` columns from `requests` to `user_minutes`.
+pub const METRIC_COLUMNS: [&str; 12] = [
     "requests",
     "accepted",
     "rejected",
@@ -38,9 +35,27 @@ pub const RUNS_COLUMNS: [&str; 18] = [
     "users_affected",
     "episodes",
     "user_minutes",
-    "events",
-    "fingerprint",
 ];
+
+/// `runs.csv` columns: the run key, [`METRIC_COLUMNS`], `events`, `fingerprint`
+/// (built from [`METRIC_COLUMNS`], so that the two lists cannot drift apart).
+pub const RUNS_COLUMNS: [&str; 18] = {
+    let mut columns = [""; 18];
+    let key = ["scenario", "seed", "replication", "read_session"];
+    let mut i = 0;
+    while i < key.len() {
+        columns[i] = key[i];
+        i += 1;
+    }
+    let mut m = 0;
+    while m < METRIC_COLUMNS.len() {
+        columns[key.len() + m] = METRIC_COLUMNS[m];
+        m += 1;
+    }
+    columns[16] = "events";
+    columns[17] = "fingerprint";
+    columns
+};
 
 /// `windows.csv` columns.
 pub const WINDOWS_COLUMNS: [&str; 12] = [
@@ -182,9 +197,11 @@ pub fn timeseries_csv(runs: &[&RunResult]) -> Vec<u8> {
     w.finish()
 }
 
-/// `events.csv` (`--trace`): the processed events of every run; absent
-/// server or app pool (an index) are empty fields.
-pub fn events_csv(runs: &[&RunResult]) -> Vec<u8> {
+/// `events.csv` (`--trace`): the processed events of every run. The app pool
+/// is written by name (`app_pools` is `pool.app_pools`, which the trace
+/// indexes), like in `windows.csv`; an absent server or app pool is an empty
+/// field.
+pub fn events_csv(runs: &[&RunResult], app_pools: &[String]) -> Vec<u8> {
     let mut w = CsvWriter::new(&EVENTS_COLUMNS);
     for run in runs {
         let id = &run.id;
@@ -196,7 +213,7 @@ pub fn events_csv(runs: &[&RunResult]) -> Vec<u8> {
                 &e.time_ms,
                 &e.kind,
                 &Opt(e.server),
-                &Opt(e.app_pool),
+                &Opt(e.app_pool.map(|i| PoolName(app_pools, i))),
                 &e.detail,
             ]);
         }
@@ -257,29 +274,53 @@ impl<T: fmt::Display> fmt::Display for Opt<T> {
     }
 }
 
-/// Minimal RFC 4180 writer with `\n` line ends.
+/// An app pool index written as its name (the index itself if out of range).
+struct PoolName<'a>(&'a [String], u32);
+
+impl fmt::Display for PoolName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match usize::try_from(self.1).ok().and_then(|i| self.0.get(i)) {
+            Some(name) => f.write_str(name),
+            None => self.1.fmt(f),
+        }
+    }
+}
+
+/// Minimal RFC 4180 writer with `\n` line ends (also used for `sweep.csv`
+/// and `sweep_summary.csv`, whose parameter values come from the user).
 ///
 /// Hand-written rather than `csv::Writer` because every field here is
 /// already text through `Display`; one reusable scratch buffer keeps the
 /// large time series cheap.
-struct CsvWriter {
+pub(crate) struct CsvWriter {
     out: Vec<u8>,
     scratch: String,
 }
 
 impl CsvWriter {
-    fn new(columns: &[&str]) -> CsvWriter {
+    /// A writer whose first line is the header `columns`.
+    pub(crate) fn new<S: AsRef<str>>(columns: &[S]) -> CsvWriter {
         let mut w = CsvWriter {
             out: Vec::new(),
             scratch: String::new(),
         };
-        let fields: Vec<&dyn fmt::Display> =
-            columns.iter().map(|c| c as &dyn fmt::Display).collect();
-        w.row(&fields);
+        w.text_row(columns);
         w
     }
 
-    fn row(&mut self, fields: &[&dyn fmt::Display]) {
+    /// Appends one record of text fields.
+    pub(crate) fn text_row<S: AsRef<str>>(&mut self, fields: &[S]) {
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            push_field(&mut self.out, field.as_ref());
+        }
+        self.out.push(b'\n');
+    }
+
+    /// Appends one record, each field written with `Display`.
+    pub(crate) fn row(&mut self, fields: &[&dyn fmt::Display]) {
         for (i, field) in fields.iter().enumerate() {
             if i > 0 {
                 self.out.push(b',');
@@ -292,7 +333,8 @@ impl CsvWriter {
         self.out.push(b'\n');
     }
 
-    fn finish(self) -> Vec<u8> {
+    /// The bytes written.
+    pub(crate) fn finish(self) -> Vec<u8> {
         self.out
     }
 }
@@ -478,10 +520,10 @@ pub(crate) mod tests {
     fn events_csv_exact() {
         let run = sample_run(false);
         assert_eq!(
-            text(events_csv(&[&run])),
+            text(events_csv(&[&run], &["ews".to_string()])),
             "seed,replication,read_session,time_ms,kind,server,app_pool,detail\n\
              7,2,false,0,rollover_sign,,,k1\n\
-             7,2,false,5,request_rejected,1,0,\"user \"\"3\"\"\"\n"
+             7,2,false,5,request_rejected,1,ews,\"user \"\"3\"\"\"\n"
         );
     }
 

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use crate::metrics::{
     BucketRecord, RolloverRecord, RunId, SpawnCause, StateInterval, StateKind, WindowRecord,
 };
+use crate::output::csv::METRIC_COLUMNS;
 
 /// A result file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -151,22 +152,6 @@ pub struct MeanCi {
     pub ci_high: Option<f64>,
 }
 
-/// The metrics `sweep_summary.csv` summarises, in column order.
-pub const SWEEP_METRICS: [&str; 12] = [
-    "requests",
-    "accepted",
-    "rejected",
-    "unavailable",
-    "windows",
-    "window_ms_total",
-    "window_ms_max",
-    "window_ms_p50",
-    "window_ms_p95",
-    "users_affected",
-    "episodes",
-    "user_minutes",
-];
-
 /// One `sweep_summary.csv` row: a sweep point under one flag value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepRow {
@@ -179,14 +164,14 @@ pub struct SweepRow {
     pub read_session: bool,
     /// Replications summarised.
     pub replications: u64,
-    /// Per metric of [`SWEEP_METRICS`] (same order): mean and CI.
+    /// Per metric of [`METRIC_COLUMNS`] (same order): mean and CI.
     pub metrics: Vec<MeanCi>,
 }
 
 impl SweepRow {
-    /// The summary of `metric` (a name from [`SWEEP_METRICS`]).
+    /// The summary of `metric` (a name from [`METRIC_COLUMNS`]).
     pub fn metric(&self, metric: &str) -> Option<MeanCi> {
-        let i = SWEEP_METRICS.iter().position(|m| *m == metric)?;
+        let i = METRIC_COLUMNS.iter().position(|m| *m == metric)?;
         self.metrics.get(i).copied()
     }
 }
@@ -364,7 +349,7 @@ pub fn read_rollovers(path: &Path) -> Result<Vec<RolloverRow>, ReadError> {
 
 /// Reads `sweep_summary.csv`: `point`, the varied parameters, `read_session`,
 /// `replications`, then `m_mean,m_ci_low,m_ci_high` per metric of
-/// [`SWEEP_METRICS`]. Empty, `nan` or `NaN` CI bounds read as absent.
+/// [`METRIC_COLUMNS`]. Empty, `nan` or `NaN` CI bounds read as absent.
 pub fn read_sweep_summary(path: &Path) -> Result<SweepSummary, ReadError> {
     let mut file = CsvFile::open(path)?;
     let point = file.column("point")?;
@@ -379,7 +364,7 @@ pub fn read_sweep_summary(path: &Path) -> Result<SweepSummary, ReadError> {
     }
     let parameters: Vec<String> = file.header[point + 1..read_session].to_vec();
     let mut metric_cols = Vec::new();
-    for m in SWEEP_METRICS {
+    for m in METRIC_COLUMNS {
         metric_cols.push([
             file.column(&format!("{m}_mean"))?,
             file.column(&format!("{m}_ci_low"))?,
@@ -713,7 +698,7 @@ mod tests {
             String::from("point,maintenance.gap,worker.startup,read_session,replications");
         let mut row0 = String::from("0,15m,30s,false,3");
         let mut row1 = String::from("0,15m,30s,true,1");
-        for (i, m) in SWEEP_METRICS.iter().enumerate() {
+        for (i, m) in METRIC_COLUMNS.iter().enumerate() {
             header.push_str(&format!(",{m}_mean,{m}_ci_low,{m}_ci_high"));
             row0.push_str(&format!(",{i}.5,{i},{}", i + 1));
             row1.push_str(&format!(",{i},,"));

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use super::atomic;
 use super::read::{self, RunRow};
 use crate::metrics::stats;
-use crate::output::charts::{fmt_duration, fmt_value};
+use crate::output::charts::{fmt_duration_rounded, fmt_value};
 
 /// What the report needs beyond the folder's files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -473,7 +473,15 @@ fn sweep_table(h: &mut String, dir: &Path) {
                 row.push(r.metric(m).map_or("–".into(), |c| ci_text(c, 1.0)));
             }
             row.push(r.metric("window_ms_total").map_or("–".into(), |c| {
-                let ms = |v: f64| fmt_duration(v.max(0.0).round() as u64);
+                // A CI bound can be negative: signed, never clamped to 0s.
+                let ms = |v: f64| {
+                    let text = fmt_duration_rounded(v.abs().round() as u64);
+                    if v <= -0.5 {
+                        format!("−{text}")
+                    } else {
+                        text
+                    }
+                };
                 match (c.ci_low, c.ci_high) {
                     (Some(lo), Some(hi)) => format!("{} [{}, {}]", ms(c.mean), ms(lo), ms(hi)),
                     _ => ms(c.mean),
@@ -546,6 +554,28 @@ mod tests {
         );
         assert_eq!(mean_ci_text(&[]), "–");
         assert_eq!(mean_ci_text(&[2.0]), "2");
+    }
+
+    #[test]
+    fn sweep_table_keeps_negative_interval_bounds() {
+        let dir = std::env::temp_dir().join(format!("hmasim-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut header = String::from("point,pool.servers,read_session,replications");
+        let mut row = String::from("0,4,false,3");
+        for m in crate::output::csv::METRIC_COLUMNS {
+            header.push_str(&format!(",{m}_mean,{m}_ci_low,{m}_ci_high"));
+            row.push_str(if m == "window_ms_total" {
+                ",60000,-120000,240000"
+            } else {
+                ",1,0,2"
+            });
+        }
+        let text = format!("{header}\n{row}\n");
+        std::fs::write(dir.join("sweep_summary.csv"), text).unwrap();
+        let mut h = String::new();
+        sweep_table(&mut h, &dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(h.contains("<td>1m [−2m, 4m]</td>"), "{h}");
     }
 
     #[test]

@@ -389,6 +389,7 @@ fn explicit_zoom_and_hold_are_used() {
     let options = ChartOptions {
         zoom: Some((2 * H, 3 * H)),
         hold_ms: 20 * M,
+        horizon_ms: None,
     };
     draw_all(&dir, &options).unwrap();
     let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
@@ -399,9 +400,20 @@ fn explicit_zoom_and_hold_are_used() {
     let windows = fs::read_to_string(dir.join("windows.svg")).unwrap();
     assert!(windows.contains("failed_update_hold = 20m"));
 
+    // The horizon from the manifest wins over the CSVs' estimate (the end
+    // of the last bucket, 4h here).
+    let known = ChartOptions {
+        horizon_ms: Some(3 * H + 30 * M),
+        ..ChartOptions::default()
+    };
+    draw_all(&dir, &known).unwrap();
+    let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
+    assert!(timeline.contains("whole run (3h 30m)"), "horizon not used");
+
     let bad = ChartOptions {
         zoom: Some((3 * H, 2 * H)),
         hold_ms: 20 * M,
+        horizon_ms: None,
     };
     let err = draw_all(&dir, &bad).unwrap_err();
     let failed: Vec<&str> = err.failures.iter().map(|f| f.chart.as_str()).collect();
@@ -457,20 +469,7 @@ fn a_folder_without_results_is_an_error() {
 
 /// A `sweep_summary.csv` as the experiment layer writes it.
 fn write_sweep(dir: &Path) {
-    const METRICS: [&str; 12] = [
-        "requests",
-        "accepted",
-        "rejected",
-        "unavailable",
-        "windows",
-        "window_ms_total",
-        "window_ms_max",
-        "window_ms_p50",
-        "window_ms_p95",
-        "users_affected",
-        "episodes",
-        "user_minutes",
-    ];
+    const METRICS: [&str; 12] = csv::METRIC_COLUMNS;
     let mut s = String::from("point,maintenance.gap,read_session,replications");
     for m in METRICS {
         s.push_str(&format!(",{m}_mean,{m}_ci_low,{m}_ci_high"));

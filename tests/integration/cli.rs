@@ -103,6 +103,20 @@ fn bad_scenario_exits_2_names_the_place_and_creates_no_folder() {
         assert!(!dir.join("res").exists());
         assert!(!dir.join("output").exists());
     }
+    // So is a syntax error, in the scenario layer's file:line:column form.
+    write(
+        &dir,
+        "syntax.toml",
+        &TINY.replace(r#"name = "tiny""#, r#"name = "tiny"#),
+    );
+    let out = hmasim(&dir, &["run", "syntax.toml", "--out", "res"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("syntax.toml:2:13: TOML syntax error"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("res").exists());
     // A missing file is bad input too.
     let out = hmasim(&dir, &["run", "missing.toml", "--out", "res"]);
     assert_code(&out, 2);
@@ -143,34 +157,18 @@ fn existing_folder_is_refused_without_force_and_left_untouched() {
     let out = hmasim(&dir, &["run", "tiny.toml", "--out", "r2", "--no-charts"]);
     assert_code(&out, 0);
     let runs = std::fs::read(dir.join("r2/runs.csv")).unwrap();
-    let out = hmasim(
-        &dir,
-        &[
-            "run",
-            "tiny.toml",
-            "--out",
-            "r2",
-            "--no-charts",
-            "--seed",
-            "9",
-        ],
-    );
-    assert_code(&out, 2);
+    let again = [
+        "run",
+        "tiny.toml",
+        "--out",
+        "r2",
+        "--no-charts",
+        "--seed",
+        "9",
+    ];
+    assert_code(&hmasim(&dir, &again), 2);
     assert_eq!(std::fs::read(dir.join("r2/runs.csv")).unwrap(), runs);
-    let out = hmasim(
-        &dir,
-        &[
-            "run",
-            "tiny.toml",
-            "--out",
-            "r2",
-            "--no-charts",
-            "--seed",
-            "9",
-            "--force",
-        ],
-    );
-    assert_code(&out, 0);
+    assert_code(&hmasim(&dir, &[&again[..], &["--force"]].concat()), 0);
     let replaced = std::fs::read_to_string(dir.join("r2/runs.csv")).unwrap();
     assert!(
         replaced
@@ -264,7 +262,7 @@ fn list_runs_prints_the_grid_without_running() {
 fn bad_overrides_and_arguments_exit_2_naming_the_culprit() {
     let dir = temp_dir("bad-args");
     write(&dir, "tiny.toml", TINY);
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["--set", "worker.startup=abc"],
             "--set worker.startup=abc: ",
@@ -286,6 +284,14 @@ fn bad_overrides_and_arguments_exit_2_naming_the_culprit() {
         (
             &["--from", "3h", "--to", "1h"],
             "--from (3h) must be before --to (1h)",
+        ),
+        (
+            &["--from", "2h"],
+            "--from 2h is not before the end of the run (2h)",
+        ),
+        (
+            &["--replications", "4000000000"],
+            "the plan has 8000000000 runs",
         ),
     ];
     for (extra, want) in cases {
@@ -322,4 +328,19 @@ fn a_chart_failure_keeps_the_csvs_and_exits_3() {
     let err = stderr(&out);
     assert!(err.contains("chart windows"), "{err}");
     assert!(dir.join("res/runs.csv").exists());
+
+    // Bad `plot` arguments are bad input, checked before drawing anything.
+    let cases: [(&[&str], &str); 3] = [
+        (&["plot", "nowhere"], "nowhere: no such folder"),
+        (
+            &["plot", "res", "--from", "3h"],
+            "--from 3h is not before the end of the run (2h)",
+        ),
+        (&["plot", "."], "is not an hmasim result folder"),
+    ];
+    for (args, want) in cases {
+        let out = hmasim(&dir, args);
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
 }

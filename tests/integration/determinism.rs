@@ -127,7 +127,12 @@ fn folder(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> 
         .unwrap()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().unwrap().is_file())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -142,7 +147,16 @@ fn the_same_scenario_run_twice_writes_byte_identical_files() {
     let mut outputs = Vec::new();
     for _ in 0..2 {
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_hmasim"))
-            .args(["run", "--quiet", "--no-charts", "--force", "--trace", "--replications", "2", "--out"])
+            .args([
+                "run",
+                "--quiet",
+                "--no-charts",
+                "--force",
+                "--trace",
+                "--replications",
+                "2",
+                "--out",
+            ])
             .arg(&out)
             .arg(&scenario_path)
             .status()
@@ -151,8 +165,18 @@ fn the_same_scenario_run_twice_writes_byte_identical_files() {
         outputs.push(folder(&out));
     }
     let names: Vec<&String> = outputs[0].keys().collect();
-    for expected in ["runs.csv", "windows.csv", "timeseries.csv", "events.csv", "compare.csv", "manifest.json"] {
-        assert!(outputs[0].contains_key(expected), "{expected} missing from {names:?}");
+    for expected in [
+        "runs.csv",
+        "windows.csv",
+        "timeseries.csv",
+        "events.csv",
+        "compare.csv",
+        "manifest.json",
+    ] {
+        assert!(
+            outputs[0].contains_key(expected),
+            "{expected} missing from {names:?}"
+        );
     }
     assert_eq!(outputs[0], outputs[1]);
 }

@@ -315,8 +315,37 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         "{}",
         stderr(&out)
     );
+    // The merge never replaces one of its shards, however the folder is spelt.
+    let out = hmasim(
+        &dir,
+        &["merge", "shard0", "shard1", "--out", "./shard0", "--force"],
+    );
+    assert_code(&out, 2);
+    assert!(dir.join("shard0/shard_index.csv").exists());
+    // A damaged shard manifest is refused, not trusted: a shard index out of
+    // range, a point folder outside the result folder.
+    let manifest = dir.join("shard1/manifest.json");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    for (from, to, want) in [
+        (
+            "\"index\": 1",
+            "\"index\": 7",
+            "is not a shard K/N with 0 <= K < N",
+        ),
+        (
+            "\"dir\": \"point-001\"",
+            "\"dir\": \"../point-001\"",
+            "point 1: folder \"../point-001\" is not one folder name",
+        ),
+    ] {
+        assert!(m.contains(from), "{from} not in the manifest");
+        std::fs::write(&manifest, m.replace(from, to)).unwrap();
+        let out = hmasim(&dir, &["merge", "shard0", "shard1", "--out", "m2"]);
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    }
+    std::fs::write(&manifest, &m).unwrap();
     // Another hmasim version.
-    let m = std::fs::read_to_string(dir.join("shard1/manifest.json")).unwrap();
     let version = format!("\"hmasim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
     std::fs::write(
         dir.join("shard1/manifest.json"),

@@ -21,8 +21,12 @@ fn assert_golden(name: &str, actual: &[u8]) {
         eprintln!("regenerated {}", path.display());
         return;
     }
-    let expected = fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; generate it with HMASIM_REGENERATE_GOLDEN=1", path.display()));
+    let expected = fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; generate it with HMASIM_REGENERATE_GOLDEN=1",
+            path.display()
+        )
+    });
     if expected != actual {
         let first_difference = String::from_utf8_lossy(actual)
             .lines()
@@ -43,7 +47,15 @@ fn assert_golden(name: &str, actual: &[u8]) {
 fn small_scenario_matches_the_golden_runs_and_windows() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("golden-small");
     let status = Command::new(env!("CARGO_BIN_EXE_hmasim"))
-        .args(["run", "--quiet", "--no-charts", "--force", "--jobs", "2", "--out"])
+        .args([
+            "run",
+            "--quiet",
+            "--no-charts",
+            "--force",
+            "--jobs",
+            "2",
+            "--out",
+        ])
         .arg(&out)
         .arg(golden_dir().join("small.toml"))
         .status()

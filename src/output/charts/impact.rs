@@ -231,7 +231,7 @@ impl ImpactChart {
             }
         }
         // Off a little left of the replication, on a little right.
-        let dx = 0.15_f64.min(0.3);
+        let dx = 0.15;
         let radius = if n > 60 { 3 } else { 6 };
         chart.draw_series(self.pairs.iter().enumerate().filter_map(|(i, p)| {
             let x = i as f64 + 1.0;

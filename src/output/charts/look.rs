@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{DrawError, FAMILY, WIDTH};
+use crate::engine::time::format_duration;
 
 /// Flag off (write session).
 pub(crate) const OFF_COLOR: RGBColor = RGBColor(213, 94, 0);
@@ -371,55 +372,21 @@ pub fn fmt_value(v: f64) -> String {
     }
 }
 
-/// A duration as people write it in scenario files: `250ms`, `30s`,
-/// `1h 30m`, `2d 4h` (two largest units, rounded down).
-pub fn fmt_duration(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".to_string();
-    }
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    const UNITS: [(u64, &str); 4] = [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "m"),
-        (1000, "s"),
-    ];
-    let first = UNITS.iter().position(|(size, _)| ms >= *size).unwrap_or(3);
-    let (size, name) = UNITS[first];
-    let mut parts = vec![format!("{}{name}", ms / size)];
-    if let Some((next, next_name)) = UNITS.get(first + 1) {
-        let q = ms % size / next;
-        if q > 0 {
-            parts.push(format!("{q}{next_name}"));
+/// A duration shortened for axis ticks and rounded means: its two largest
+/// units, rounded down (`30m 2s`, `2d 4h`, `250ms`), written by
+/// [`format_duration`]. Exact values (a hold, an instant) use
+/// [`format_duration`] itself.
+pub fn fmt_duration_rounded(ms: u64) -> String {
+    const UNITS: [u64; 4] = [86_400_000, 3_600_000, 60_000, 1000];
+    let kept = match UNITS.iter().position(|&size| ms >= size) {
+        // Below a second: milliseconds, as they are.
+        None => ms,
+        Some(i) => {
+            let finest = UNITS.get(i + 1).copied().unwrap_or(UNITS[i]);
+            ms - ms % finest
         }
-    }
-    parts.join(" ")
-}
-
-/// An instant since the start, exactly, in scenario-file form:
-/// `1d 6h 25m`, `2h 30m 30s`, `0s`.
-pub fn fmt_instant(ms: u64) -> String {
-    const UNITS: [(u64, &str); 5] = [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "m"),
-        (1000, "s"),
-        (1, "ms"),
-    ];
-    if ms == 0 {
-        return "0s".to_string();
-    }
-    let mut parts = Vec::new();
-    let mut rest = ms;
-    for (size, name) in UNITS {
-        if rest >= size {
-            parts.push(format!("{}{name}", rest / size));
-            rest %= size;
-        }
-    }
-    parts.join(" ")
+    };
+    format_duration(kept)
 }
 
 /// The zoom range for the time-axis charts: the explicit one, else the
@@ -431,8 +398,8 @@ pub(crate) fn explicit_or_full(
     match zoom {
         Some((from, to)) if from >= to => Err(format!(
             "empty time range: from {} is not before to {}",
-            fmt_instant(from),
-            fmt_instant(to)
+            format_duration(from),
+            format_duration(to)
         )),
         Some(r) => Ok(r),
         None => Ok((0, horizon_ms.max(1))),
@@ -445,21 +412,22 @@ mod tests {
 
     #[test]
     fn durations_and_numbers() {
-        assert_eq!(fmt_duration(250), "250ms");
-        assert_eq!(fmt_duration(30_000), "30s");
-        assert_eq!(fmt_duration(1_800_000), "30m");
-        assert_eq!(fmt_duration(1_802_000), "30m 2s");
-        assert_eq!(fmt_duration(5_400_000), "1h 30m");
-        assert_eq!(fmt_duration(3_600_000), "1h");
-        assert_eq!(fmt_duration(2 * 86_400_000 + 4 * 3_600_000 + 5000), "2d 4h");
+        assert_eq!(fmt_duration_rounded(250), "250ms");
+        assert_eq!(fmt_duration_rounded(1_500), "1s");
+        assert_eq!(fmt_duration_rounded(30_000), "30s");
+        assert_eq!(fmt_duration_rounded(1_800_000), "30m");
+        assert_eq!(fmt_duration_rounded(1_802_400), "30m 2s");
+        assert_eq!(fmt_duration_rounded(5_400_000), "1h 30m");
+        assert_eq!(fmt_duration_rounded(3_600_000), "1h");
+        assert_eq!(
+            fmt_duration_rounded(2 * 86_400_000 + 4 * 3_600_000 + 5000),
+            "2d 4h"
+        );
         assert_eq!(fmt_decimals(2.0, 2), "2");
         assert_eq!(fmt_decimals(2.5, 2), "2.5");
         assert_eq!(fmt_decimals(-0.001, 2), "0");
         assert_eq!(fmt_decimals(120.0, 0), "120");
-        assert_eq!(fmt_duration(0), "0s");
-        assert_eq!(fmt_instant(0), "0s");
-        assert_eq!(fmt_instant(30 * 3_600_000 + 25 * 60_000), "1d 6h 25m");
-        assert_eq!(fmt_instant(9_032_000), "2h 30m 32s");
+        assert_eq!(fmt_duration_rounded(0), "0s");
         let f = tick_formatter(0.02);
         assert_eq!(
             (f(&0.0125), f(&2.0)),

@@ -31,7 +31,7 @@ mod windows;
 pub(crate) use folder::Folder;
 pub(crate) use impact::paired;
 pub(crate) use look::*;
-pub use look::{fmt_duration, fmt_instant, fmt_value};
+pub use look::{fmt_duration_rounded, fmt_value};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -56,6 +56,9 @@ pub struct ChartOptions {
     pub zoom: Option<(u64, u64)>,
     /// `worker.failed_update_hold` [ms], marked on the windows chart.
     pub hold_ms: u64,
+    /// `simulation.horizon` [ms] when known (the manifest has it); `None`:
+    /// estimated from the CSVs, which do not store it.
+    pub horizon_ms: Option<u64>,
 }
 
 impl Default for ChartOptions {
@@ -63,6 +66,7 @@ impl Default for ChartOptions {
         ChartOptions {
             zoom: None,
             hold_ms: DEFAULT_HOLD_MS,
+            horizon_ms: None,
         }
     }
 }

@@ -8,9 +8,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     ChartOptions, DrawError, Folder, Frame, ROLLOVER_COLOR, Swatch, TimeAxis, desc_font,
-    draw_empty, draw_frame, draw_label, explicit_or_full, flag_color, flag_label, fmt_duration,
-    fmt_instant, font, impl_chart, label_font, tick_formatter,
+    draw_empty, draw_frame, draw_label, explicit_or_full, flag_color, flag_label, font, impl_chart,
+    label_font, tick_formatter,
 };
+use crate::engine::time::format_duration;
 use crate::metrics::StateKind;
 
 /// More buckets than this in the range are merged (keeping each group's
@@ -38,7 +39,10 @@ pub(super) fn build(
 ) -> Result<Box<dyn super::Chart>, String> {
     let focus = folder.focus()?;
     let buckets = folder.focus_timeseries()?;
-    let horizon = folder.horizon_ms()?;
+    let horizon = match options.horizon_ms {
+        Some(h) => h,
+        None => folder.horizon_ms()?,
+    };
     let range = explicit_or_full(options.zoom, horizon)?;
     let bucket = folder.bucket_ms()?.unwrap_or(horizon.max(1));
 
@@ -142,15 +146,15 @@ pub(super) fn build(
     if options.zoom.is_some() {
         subtitle.push_str(&format!(
             " · {} to {}",
-            fmt_instant(range.0),
-            fmt_instant(range.1)
+            format_duration(range.0),
+            format_duration(range.1)
         ));
     }
     Ok(Box::new(RejectionsChart {
         frame: Frame {
             title: format!(
                 "Rejected requests (401) per {} bucket",
-                fmt_duration(bucket)
+                format_duration(bucket)
             ),
             subtitle: Some(subtitle),
             legend,

@@ -15,8 +15,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     ChartOptions, DrawError, Folder, Frame, GREY_TEXT, ROLLOVER_COLOR, Swatch, TimeAxis,
     WINDOW_COLOR, dashed_segment, desc_font, draw_empty, draw_frame, draw_label, draw_text_at,
-    explicit_or_full, flag_label, fmt_instant, font, impl_chart, label_font, tick_formatter,
+    explicit_or_full, flag_label, font, impl_chart, label_font, tick_formatter,
 };
+use crate::engine::time::format_duration;
 use crate::metrics::{RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
 
 const DAY_MS: u64 = 86_400_000;
@@ -74,7 +75,10 @@ pub(super) fn build(
     let timeline = folder.focus_timeline()?;
     let windows = folder.windows()?;
     let rollovers = folder.rollovers()?;
-    let horizon = folder.horizon_ms()?;
+    let horizon = match options.horizon_ms {
+        Some(h) => h,
+        None => folder.horizon_ms()?,
+    };
 
     let mut panels: Vec<Panel> = focus
         .iter()
@@ -165,13 +169,13 @@ pub(super) fn build(
         None => String::new(),
     };
     if range == (0, horizon) {
-        subtitle.push_str(&format!(" · whole run ({})", fmt_instant(horizon)));
+        subtitle.push_str(&format!(" · whole run ({})", format_duration(horizon)));
     } else {
         subtitle.push_str(&format!(
             " · {} to {} of {} ({how})",
-            fmt_instant(range.0),
-            fmt_instant(range.1),
-            fmt_instant(horizon)
+            format_duration(range.0),
+            format_duration(range.1),
+            format_duration(horizon)
         ));
     }
 
@@ -398,25 +402,18 @@ impl TimelineChart {
             // rollover must stay visible.
             let inside = |t: u64| (self.range.0..=self.range.1).contains(&t);
             for r in &panel.rollovers {
-                if inside(r.publish_ms) {
-                    let x = axis.x(r.publish_ms);
-                    chart.draw_series(dashed_segment(
-                        (x, 0.0),
-                        (x, n),
-                        6,
-                        4,
-                        ROLLOVER_COLOR.stroke_width(2),
-                    ))?;
-                }
-                if inside(r.retire_previous_ms) {
-                    let x = axis.x(r.retire_previous_ms);
-                    chart.draw_series(dashed_segment(
-                        (x, 0.0),
-                        (x, n),
-                        2,
-                        4,
-                        ROLLOVER_COLOR.stroke_width(2),
-                    ))?;
+                // Publish dashed, retire dotted (the legend's swatches).
+                for (t, dash) in [(r.publish_ms, 6), (r.retire_previous_ms, 2)] {
+                    if inside(t) {
+                        let x = axis.x(t);
+                        chart.draw_series(dashed_segment(
+                            (x, 0.0),
+                            (x, n),
+                            dash,
+                            4,
+                            ROLLOVER_COLOR.stroke_width(2),
+                        ))?;
+                    }
                 }
                 if inside(r.sign_ms) {
                     let x = axis.x(r.sign_ms);

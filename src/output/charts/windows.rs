@@ -4,13 +4,15 @@
 //! workers pile up just past the hold.
 
 use plotters::coord::Shift;
+
+use crate::engine::time::format_duration;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     ChartOptions, DrawError, Folder, Frame, GREY_TEXT, Swatch, dashed_segment, desc_font,
-    draw_empty, draw_frame, draw_text_at, flag_color, flag_label, fmt_duration, font, impl_chart,
-    label_font,
+    draw_empty, draw_frame, draw_text_at, flag_color, flag_label, fmt_duration_rounded, font,
+    impl_chart, label_font,
 };
 
 pub(super) struct WindowsChart {
@@ -69,7 +71,7 @@ pub(super) fn build(
         series.push((flag, d));
     }
     legend.push((
-        format!("failed_update_hold = {}", fmt_duration(options.hold_ms)),
+        format!("failed_update_hold = {}", format_duration(options.hold_ms)),
         Swatch::Dashed(GREY_TEXT),
     ));
     Ok(Box::new(WindowsChart {
@@ -143,7 +145,7 @@ impl WindowsChart {
             .x_label_area_size(50)
             .y_label_area_size(70)
             .build_cartesian_2d((x0..x1).log_scale().with_key_points(ticks), 0.0..100.0)?;
-        let fx = |v: &f64| fmt_duration((v * 1000.0).round() as u64);
+        let fx = |v: &f64| fmt_duration_rounded((v * 1000.0).round() as u64);
         let fy = |v: &f64| format!("{v:.0}");
         chart
             .configure_mesh()
@@ -172,7 +174,7 @@ impl WindowsChart {
             .pos(Pos::new(HPos::Right, VPos::Top));
         draw_text_at(
             root,
-            &format!("hold {}", fmt_duration(self.hold_ms)),
+            &format!("hold {}", format_duration(self.hold_ms)),
             (px - 6, py + 4),
             style,
         )?;
