@@ -8,11 +8,11 @@
 //! when it contains a comma, a quote or a line break (app pool names come
 //! from the user).
 //!
-//! Every per-run file starts with the run key `seed,replication,read_session`.
-//! `events.csv` does too, although `model.md` lists only
-//! `time_ms,kind,server,app_pool,detail`: a flag comparison always holds two
-//! runs (and usually many replications), so the events of one file would be
-//! ambiguous without the key. `timeline.csv` and `rollovers.csv` are our
+//! Every per-run file starts with the run key `seed,replication,read_session`,
+//! except `events.csv`, whose first columns are exactly the
+//! `time_ms,kind,server,app_pool,detail` of `model.md`; the run key follows
+//! them, because a flag comparison always holds two runs (and usually many
+//! replications), so the events of one file would be ambiguous without it. `timeline.csv` and `rollovers.csv` are our
 //! additions: they hold what is needed to redraw the timeline chart from the
 //! folder alone (`hmasim plot`).
 
@@ -86,16 +86,16 @@ pub const TIMESERIES_COLUMNS: [&str; 9] = [
     "workers_failing",
 ];
 
-/// `events.csv` columns (the run key first, see the module doc).
+/// `events.csv` columns (model.md's five, then the run key; see the module doc).
 pub const EVENTS_COLUMNS: [&str; 8] = [
-    "seed",
-    "replication",
-    "read_session",
     "time_ms",
     "kind",
     "server",
     "app_pool",
     "detail",
+    "seed",
+    "replication",
+    "read_session",
 ];
 
 /// `timeline.csv` columns.
@@ -207,14 +207,14 @@ pub fn events_csv(runs: &[&RunResult], app_pools: &[String]) -> Vec<u8> {
         let id = &run.id;
         for e in &run.trace {
             w.row(&[
-                &id.seed,
-                &id.replication,
-                &id.read_session,
                 &e.time_ms,
                 &e.kind,
                 &Opt(e.server),
                 &Opt(e.app_pool.map(|i| PoolName(app_pools, i))),
                 &e.detail,
+                &id.seed,
+                &id.replication,
+                &id.read_session,
             ]);
         }
     }
@@ -521,9 +521,9 @@ pub(crate) mod tests {
         let run = sample_run(false);
         assert_eq!(
             text(events_csv(&[&run], &["ews".to_string()])),
-            "seed,replication,read_session,time_ms,kind,server,app_pool,detail\n\
-             7,2,false,0,rollover_sign,,,k1\n\
-             7,2,false,5,request_rejected,1,ews,\"user \"\"3\"\"\"\n"
+            "time_ms,kind,server,app_pool,detail,seed,replication,read_session\n\
+             0,rollover_sign,,,k1,7,2,false\n\
+             5,request_rejected,1,ews,\"user \"\"3\"\"\",7,2,false\n"
         );
     }
 
