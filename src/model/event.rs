@@ -54,66 +54,136 @@ pub enum WindowSource {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// Poisson tick of a server's crash process (`scripted`: from `[[event]]`, not rescheduled).
-    ServerCrash { server: u32, scripted: bool },
+    ServerCrash {
+        /// Server index.
+        server: u32,
+        /// From `[[event]]`: not a Poisson tick, so not rescheduled.
+        scripted: bool,
+    },
     /// Poisson tick of a worker's crash process.
-    WorkerCrash { worker: WorkerIndex, scripted: bool },
+    WorkerCrash {
+        /// Worker index (`server * app_pools + app_pool`).
+        worker: WorkerIndex,
+        /// From `[[event]]`: not a Poisson tick, so not rescheduled.
+        scripted: bool,
+    },
     /// Managed-availability recycle (Poisson tick or scripted).
-    MaRecycle { worker: WorkerIndex, scripted: bool },
+    MaRecycle {
+        /// Worker index (`server * app_pools + app_pool`).
+        worker: WorkerIndex,
+        /// From `[[event]]`: not a Poisson tick, so not rescheduled.
+        scripted: bool,
+    },
     /// IIS periodic recycle of process `generation` (or scripted, any process).
     PeriodicRecycle {
+        /// Worker index (`server * app_pools + app_pool`).
         worker: WorkerIndex,
+        /// The process (or user retry) generation the event belongs to; stale if it changed.
         generation: u32,
+        /// From `[[event]]`: not a Poisson tick, so not rescheduled.
         scripted: bool,
     },
     /// A maintenance window starts on `server` (the drain).
-    MaintenanceStart { server: u32, source: WindowSource },
+    MaintenanceStart {
+        /// Server index.
+        server: u32,
+        /// Rolling cycle or explicit window.
+        source: WindowSource,
+    },
     /// A rolling maintenance cycle starts (server 0 first).
     MaintenanceCycle,
     /// Key `key` appears in the metadata; it starts signing `lead` ms later.
-    RolloverPublish { key: u8, lead: u64 },
+    RolloverPublish {
+        /// Key index.
+        key: u8,
+        /// Publish -> start signing [ms].
+        lead: u64,
+    },
     /// Key `key` starts signing tokens.
-    RolloverSign { key: u8 },
+    RolloverSign {
+        /// Key index.
+        key: u8,
+    },
     /// Key `key` leaves the metadata.
-    RolloverRetire { key: u8 },
+    RolloverRetire {
+        /// Key index.
+        key: u8,
+    },
     /// A local AD write becomes visible to every server.
-    DirectoryWriteVisible { keys: KeySet },
+    DirectoryWriteVisible {
+        /// The key set read from the issuer when the update started.
+        keys: KeySet,
+    },
     /// The auth admin job starts a run.
     AuthAdminRun,
     /// The auth admin job's run completes.
-    AuthAdminDone { keys: KeySet, failed: bool },
+    AuthAdminDone {
+        /// The key set read from the issuer when the update started.
+        keys: KeySet,
+        /// The write session failed: nothing is written.
+        failed: bool,
+    },
     /// A worker's successful on-demand update completes.
     UpdateDone {
+        /// Worker index (`server * app_pools + app_pool`).
         worker: WorkerIndex,
+        /// The process (or user retry) generation the event belongs to; stale if it changed.
         generation: u32,
+        /// The key set read from the issuer when the update started.
         keys: KeySet,
     },
     /// A worker's failed-update hold ends.
     HoldEnd {
+        /// Worker index (`server * app_pools + app_pool`).
         worker: WorkerIndex,
+        /// The process (or user retry) generation the event belongs to; stale if it changed.
         generation: u32,
     },
     /// A worker reloads its key cache from local AD.
     CacheReload {
+        /// Worker index (`server * app_pools + app_pool`).
         worker: WorkerIndex,
+        /// The process (or user retry) generation the event belongs to; stale if it changed.
         generation: u32,
     },
     /// A crashed server is back.
-    RebootDone { server: u32 },
+    RebootDone {
+        /// Server index.
+        server: u32,
+    },
     /// A maintenance window ends on `server`.
-    MaintenanceEnd { server: u32 },
+    MaintenanceEnd {
+        /// Server index.
+        server: u32,
+    },
     /// A worker may spawn its next process now.
-    WorkerSpawn { worker: WorkerIndex },
+    WorkerSpawn {
+        /// Worker index (`server * app_pools + app_pool`).
+        worker: WorkerIndex,
+    },
     /// Process `generation` of a worker finished starting.
     WorkerReady {
+        /// Worker index (`server * app_pools + app_pool`).
         worker: WorkerIndex,
+        /// The process (or user retry) generation the event belongs to; stale if it changed.
         generation: u32,
     },
     /// A round of health probes over every server.
     Probe,
     /// A user in a prompt loop retries.
-    Retry { user: u32, generation: u32 },
+    Retry {
+        /// User index.
+        user: u32,
+        /// The process (or user retry) generation the event belongs to; stale if it changed.
+        generation: u32,
+    },
     /// A user in a prompt loop gives up.
-    GiveUp { user: u32, generation: u32 },
+    GiveUp {
+        /// User index.
+        user: u32,
+        /// The process (or user retry) generation the event belongs to; stale if it changed.
+        generation: u32,
+    },
 }
 
 impl Event {
