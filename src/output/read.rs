@@ -152,7 +152,26 @@ pub struct MeanCi {
     pub ci_high: Option<f64>,
 }
 
-/// One `sweep_summary.csv` row: a sweep point under one flag value.
+/// One metric of one `sweep_summary.csv` row: the mean and CI of each flag
+/// value and of the paired saving off − on, each absent when it did not run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SweepMetric {
+    /// Flag off (write session).
+    pub off: Option<MeanCi>,
+    /// Flag on (read session).
+    pub on: Option<MeanCi>,
+    /// Paired difference off − on per replication (what the flag saved).
+    pub saved: Option<MeanCi>,
+}
+
+impl SweepMetric {
+    /// The summary of one flag value.
+    pub fn flag(&self, read_session: bool) -> Option<MeanCi> {
+        if read_session { self.on } else { self.off }
+    }
+}
+
+/// One `sweep_summary.csv` row: a sweep point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepRow {
     /// Sweep point index.
@@ -160,17 +179,15 @@ pub struct SweepRow {
     /// The varied parameters' values as the user wrote them, in
     /// [`SweepSummary::parameters`] order.
     pub values: Vec<String>,
-    /// Flag value.
-    pub read_session: bool,
     /// Replications summarised.
     pub replications: u64,
-    /// Per metric of [`METRIC_COLUMNS`] (same order): mean and CI.
-    pub metrics: Vec<MeanCi>,
+    /// Per metric of [`METRIC_COLUMNS`] (same order): off, on and saved.
+    pub metrics: Vec<SweepMetric>,
 }
 
 impl SweepRow {
-    /// The summary of `metric` (a name from [`METRIC_COLUMNS`]).
-    pub fn metric(&self, metric: &str) -> Option<MeanCi> {
+    /// The summaries of `metric` (a name from [`METRIC_COLUMNS`]).
+    pub fn metric(&self, metric: &str) -> Option<SweepMetric> {
         let i = METRIC_COLUMNS.iter().position(|m| *m == metric)?;
         self.metrics.get(i).copied()
     }
@@ -347,46 +364,50 @@ pub fn read_rollovers(path: &Path) -> Result<Vec<RolloverRow>, ReadError> {
     Ok(out)
 }
 
-/// Reads `sweep_summary.csv`: `point`, the varied parameters, `read_session`,
-/// `replications`, then `m_mean,m_ci_low,m_ci_high` per metric of
-/// [`METRIC_COLUMNS`]. Empty, `nan` or `NaN` CI bounds read as absent.
+/// Reads `sweep_summary.csv` (one row per point): `point`, the varied
+/// parameters, `replications`, then per metric m of [`METRIC_COLUMNS`] and
+/// group g of `off`, `on`, `saved` the columns `m_g_mean,m_g_ci_low,m_g_ci_high`.
+/// An empty mean means the group did not run (its bounds must be empty too);
+/// empty, `nan` or `NaN` CI bounds read as absent, but not only one of them.
 pub fn read_sweep_summary(path: &Path) -> Result<SweepSummary, ReadError> {
+    const GROUPS: [&str; 3] = ["off", "on", "saved"];
     let mut file = CsvFile::open(path)?;
     let point = file.column("point")?;
-    let read_session = file.column("read_session")?;
     let replications = file.column("replications")?;
-    if read_session <= point {
+    if replications <= point {
         return Err(ReadError::Record {
             file: path.to_path_buf(),
             line: 1,
-            message: "expected `point`, the varied parameters, then `read_session`".into(),
+            message: "expected `point`, the varied parameters, then `replications`".into(),
         });
     }
-    let parameters: Vec<String> = file.header[point + 1..read_session].to_vec();
+    let parameters: Vec<String> = file.header[point + 1..replications].to_vec();
     let mut metric_cols = Vec::new();
     for m in METRIC_COLUMNS {
-        metric_cols.push([
-            file.column(&format!("{m}_mean"))?,
-            file.column(&format!("{m}_ci_low"))?,
-            file.column(&format!("{m}_ci_high"))?,
-        ]);
+        let mut groups = [[0; 3]; 3];
+        for (cols, g) in groups.iter_mut().zip(GROUPS) {
+            for (col, part) in cols.iter_mut().zip(["mean", "ci_low", "ci_high"]) {
+                *col = file.column(&format!("{m}_{g}_{part}"))?;
+            }
+        }
+        metric_cols.push(groups);
     }
     let mut rows = Vec::new();
     while let Some(r) = file.next_record()? {
         let mut metrics = Vec::with_capacity(metric_cols.len());
-        for [mean, low, high] in &metric_cols {
-            metrics.push(MeanCi {
-                mean: r.float(*mean)?,
-                ci_low: r.optional_float(*low)?,
-                ci_high: r.optional_float(*high)?,
+        for groups in &metric_cols {
+            let [off, on, saved] = groups.map(|[mean, low, high]| r.mean_ci(mean, low, high));
+            metrics.push(SweepMetric {
+                off: off?,
+                on: on?,
+                saved: saved?,
             });
         }
         rows.push(SweepRow {
             point: r.parse(point)?,
-            values: (point + 1..read_session)
+            values: (point + 1..replications)
                 .map(|i| r.text(i).to_string())
                 .collect(),
-            read_session: r.boolean(read_session)?,
             replications: r.parse(replications)?,
             metrics,
         });
@@ -577,6 +598,40 @@ impl Row<'_> {
         self.float(col).map(Some)
     }
 
+    /// A mean and its CI; `None` when the mean is empty (the group did
+    /// not run), an error when a bound is there without the mean or without
+    /// the other bound.
+    fn mean_ci(&self, mean: usize, low: usize, high: usize) -> Result<Option<MeanCi>, ReadError> {
+        let ci_low = self.optional_float(low)?;
+        let ci_high = self.optional_float(high)?;
+        if self.text(mean).is_empty() {
+            if let Some(col) = [(low, ci_low), (high, ci_high)]
+                .into_iter()
+                .find_map(|(c, v)| v.map(|_| c))
+            {
+                return Err(self.error(
+                    col,
+                    format!("a CI bound without a mean (column {} is empty)", mean + 1),
+                ));
+            }
+            return Ok(None);
+        }
+        match (ci_low, ci_high) {
+            (Some(_), None) => {
+                return Err(self.error(high, "empty, but the CI's low bound is not".into()));
+            }
+            (None, Some(_)) => {
+                return Err(self.error(low, "empty, but the CI's high bound is not".into()));
+            }
+            _ => {}
+        }
+        Ok(Some(MeanCi {
+            mean: self.float(mean)?,
+            ci_low,
+            ci_high,
+        }))
+    }
+
     fn boolean(&self, col: usize) -> Result<bool, ReadError> {
         self.with(col, |s| match s {
             "false" => Ok(false),
@@ -691,31 +746,133 @@ mod tests {
         assert!(e.contains("column 8 (`duration_ms`)"), "{e}");
     }
 
+    /// The three cells of metric i and group g (`off`, `on`, `saved`) of a row.
+    type Cells<'a> = &'a dyn Fn(usize, &str) -> String;
+
+    /// A `sweep_summary.csv` over two parameters with one row per entry of
+    /// `rows`, whose three cells of metric i and group g are `cells(i, g)`.
+    fn sweep_text(rows: &[Cells<'_>]) -> String {
+        let mut text = String::from("point,maintenance.gap,worker.startup,replications");
+        for m in METRIC_COLUMNS {
+            for g in ["off", "on", "saved"] {
+                text.push_str(&format!(",{m}_{g}_mean,{m}_{g}_ci_low,{m}_{g}_ci_high"));
+            }
+        }
+        text.push('\n');
+        for (point, cells) in rows.iter().enumerate() {
+            text.push_str(&format!("{point},15m,30s,3"));
+            for i in 0..METRIC_COLUMNS.len() {
+                for g in ["off", "on", "saved"] {
+                    text.push(',');
+                    text.push_str(&cells(i, g));
+                }
+            }
+            text.push('\n');
+        }
+        text
+    }
+
     #[test]
     fn reads_sweep_summary() {
         let d = TempDir::new("sweep");
-        let mut header =
-            String::from("point,maintenance.gap,worker.startup,read_session,replications");
-        let mut row0 = String::from("0,15m,30s,false,3");
-        let mut row1 = String::from("0,15m,30s,true,1");
-        for (i, m) in METRIC_COLUMNS.iter().enumerate() {
-            header.push_str(&format!(",{m}_mean,{m}_ci_low,{m}_ci_high"));
-            row0.push_str(&format!(",{i}.5,{i},{}", i + 1));
-            row1.push_str(&format!(",{i},,"));
-        }
+        let full = |i: usize, g: &str| match g {
+            "off" => format!("{i}.5,{i},{}", i + 1),
+            "on" => format!("{i},{i},{i}"),
+            _ => "0.500,-1.000,2.000".to_string(),
+        };
+        let off_only = |i: usize, g: &str| match g {
+            "off" => format!("{i},,"),
+            _ => ",,".to_string(),
+        };
         let p = d.file(
             "sweep_summary.csv",
-            format!("{header}\n{row0}\n{row1}\n").as_bytes(),
+            sweep_text(&[&full, &off_only]).as_bytes(),
         );
         let s = read_sweep_summary(&p).unwrap();
         assert_eq!(s.parameters, ["maintenance.gap", "worker.startup"]);
+        assert_eq!(s.rows.len(), 2);
         assert_eq!(s.rows[0].values, ["15m", "30s"]);
+        assert_eq!(s.rows[0].replications, 3);
         let um = s.rows[0].metric("user_minutes").unwrap();
+        let off = um.off.unwrap();
         assert_eq!(
-            (um.mean, um.ci_low, um.ci_high),
+            (off.mean, off.ci_low, off.ci_high),
             (11.5, Some(11.0), Some(12.0))
         );
-        assert_eq!(s.rows[1].metric("rejected").unwrap().ci_low, None);
-        assert!(s.rows[1].read_session);
+        assert_eq!(um.flag(true).unwrap().mean, 11.0);
+        assert_eq!(um.saved.unwrap().ci_low, Some(-1.0));
+        let rejected = s.rows[1].metric("rejected").unwrap();
+        assert_eq!(rejected.off.unwrap().mean, 2.0);
+        assert_eq!(rejected.off.unwrap().ci_low, None);
+        assert_eq!((rejected.on, rejected.saved), (None, None));
+    }
+
+    #[test]
+    fn malformed_sweep_summaries_name_line_and_column() {
+        let d = TempDir::new("sweep-errors");
+        let good = |_: usize, _: &str| "1,0,2".to_string();
+        let check = |name: &str, text: String, want: &str| {
+            let p = d.file(name, text.as_bytes());
+            let e = read_sweep_summary(&p).unwrap_err().to_string();
+            assert!(
+                e.contains(name) && e.contains(want),
+                "want {want:?}\n got {e}"
+            );
+        };
+        // Columns: point, 2 parameters, replications, then 9 per metric; the
+        // second metric's `on` group starts at column 4 + 9 + 3 + 1 = 17.
+        let bad_mean = |i: usize, g: &str| {
+            if i == 1 && g == "on" {
+                "x,0,2".into()
+            } else {
+                good(i, g)
+            }
+        };
+        check(
+            "bad-mean.csv",
+            sweep_text(&[&good, &bad_mean]),
+            "line 3, column 17 (`accepted_on_mean`): expected a number, found `x`",
+        );
+        let no_mean = |i: usize, g: &str| {
+            if i == 0 && g == "saved" {
+                ",0,2".into()
+            } else {
+                good(i, g)
+            }
+        };
+        check(
+            "no-mean.csv",
+            sweep_text(&[&no_mean]),
+            "line 2, column 12 (`requests_saved_ci_low`): a CI bound without a mean",
+        );
+        let half_ci = |i: usize, g: &str| {
+            if i == 0 && g == "off" {
+                "1,0,".into()
+            } else {
+                good(i, g)
+            }
+        };
+        check(
+            "half-ci.csv",
+            sweep_text(&[&half_ci]),
+            "line 2, column 7 (`requests_off_ci_high`): empty, but the CI's low bound is not",
+        );
+        let text = sweep_text(&[&good]).replacen("0,15m,30s,3", "0,15m,30s,three", 1);
+        check("reps.csv", text, "line 2, column 4 (`replications`)");
+        let text =
+            sweep_text(&[&good]).replacen(",user_minutes_saved_mean", ",user_minutes_saved", 1);
+        check(
+            "missing.csv",
+            text,
+            "missing column `user_minutes_saved_mean`",
+        );
+        // The old layout (one row per point and flag) is refused, not misread.
+        check(
+            "old.csv",
+            "point,pool.servers,read_session,replications,requests_mean\n0,2,false,1,5\n".into(),
+            "missing column `requests_off_mean`",
+        );
+        let text = sweep_text(&[&good]) + "1,15m\n";
+        check("short.csv", text, "line 3: 2 fields, expected");
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use super::atomic;
 use super::read::{self, RunRow};
 use crate::metrics::stats;
-use crate::output::charts::{fmt_duration_rounded, fmt_value};
+use crate::output::charts::fmt_value;
 
 /// What the report needs beyond the folder's files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct ReportInfo {
 }
 
 /// Charts in page order: file stem and caption.
-const CHARTS: [(&str, &str); 7] = [
+const CHARTS: [(&str, &str); 8] = [
     (
         "timeline",
         "Servers, workers and failure windows of one run pair (flag off above, on below).",
@@ -45,6 +45,10 @@ const CHARTS: [(&str, &str); 7] = [
         "User-minutes in prompt loops per replication, flag off against flag on.",
     ),
     ("sweep_user_minutes", "User-minutes across the sweep."),
+    (
+        "sweep_saved_user_minutes",
+        "User-minutes saved by the read session across the sweep (paired off − on).",
+    ),
     ("sweep_rejected", "Rejected requests across the sweep."),
     (
         "sweep_window_ms_total",
@@ -62,7 +66,10 @@ const FILES: [(&str, &str); 10] = [
     ("rollovers.csv", "key rollovers"),
     ("events.csv", "event trace (--trace)"),
     ("sweep.csv", "every run of the sweep"),
-    ("sweep_summary.csv", "sweep means and CIs"),
+    (
+        "sweep_summary.csv",
+        "per sweep point: means and CIs off and on, paired saving",
+    ),
     ("manifest.json", "scenario, parameters, seeds, version"),
 ];
 
@@ -448,45 +455,35 @@ fn sweep_table(h: &mut String, dir: &Path) {
             return;
         }
     };
-    h.push_str("<p>Sweep: mean [95% CI] per point and flag value.</p>\n");
+    h.push_str(
+        "<p>Sweep: per point the mean with the flag off and on over its replications, and the \
+         saving off − on paired per replication (same random history) with its 95% CI \
+         (Student t).</p>\n",
+    );
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(s.parameters.iter().cloned());
-    header.extend(
-        [
-            "flag",
-            "replications",
-            "user-minutes",
-            "rejected",
-            "failure-window time",
-        ]
-        .map(String::from),
-    );
+    header.push("replications".into());
+    for m in ["user-minutes", "rejected"] {
+        header.extend([
+            format!("{m} off"),
+            format!("{m} on"),
+            format!("{m} saved [95% CI]"),
+        ]);
+    }
     let rows: Vec<Vec<String>> = s
         .rows
         .iter()
         .map(|r| {
             let mut row = vec![r.point.to_string()];
             row.extend(r.values.iter().cloned());
-            row.push(if r.read_session { "on" } else { "off" }.into());
             row.push(r.replications.to_string());
             for m in ["user_minutes", "rejected"] {
-                row.push(r.metric(m).map_or("–".into(), |c| ci_text(c, 1.0)));
+                let m = r.metric(m).unwrap_or_default();
+                let absent = || "–".to_string();
+                row.push(m.off.map_or_else(absent, |c| fmt_value(c.mean)));
+                row.push(m.on.map_or_else(absent, |c| fmt_value(c.mean)));
+                row.push(m.saved.map_or_else(absent, |c| ci_text(c, 1.0)));
             }
-            row.push(r.metric("window_ms_total").map_or("–".into(), |c| {
-                // A CI bound can be negative: signed, never clamped to 0s.
-                let ms = |v: f64| {
-                    let text = fmt_duration_rounded(v.abs().round() as u64);
-                    if v <= -0.5 {
-                        format!("−{text}")
-                    } else {
-                        text
-                    }
-                };
-                match (c.ci_low, c.ci_high) {
-                    (Some(lo), Some(hi)) => format!("{} [{}, {}]", ms(c.mean), ms(lo), ms(hi)),
-                    _ => ms(c.mean),
-                }
-            }));
             row
         })
         .collect();
@@ -557,25 +554,45 @@ mod tests {
     }
 
     #[test]
-    fn sweep_table_keeps_negative_interval_bounds() {
+    fn sweep_table_shows_off_on_and_the_saving_with_negative_bounds() {
         let dir = std::env::temp_dir().join(format!("hmasim-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut header = String::from("point,pool.servers,read_session,replications");
-        let mut row = String::from("0,4,false,3");
+        let mut header = String::from("point,pool.servers,replications");
+        let mut row0 = String::from("0,4,3");
+        let mut row1 = String::from("1,8,3");
         for m in crate::output::csv::METRIC_COLUMNS {
-            header.push_str(&format!(",{m}_mean,{m}_ci_low,{m}_ci_high"));
-            row.push_str(if m == "window_ms_total" {
-                ",60000,-120000,240000"
-            } else {
-                ",1,0,2"
+            for g in ["off", "on", "saved"] {
+                header.push_str(&format!(",{m}_{g}_mean,{m}_{g}_ci_low,{m}_{g}_ci_high"));
+            }
+            row0.push_str(match m {
+                "user_minutes" => ",40,30,50,10,5,15,30,-2.5,62.5",
+                "rejected" => ",200,,,150,,,50,,",
+                _ => ",1,0,2,1,0,2,0,0,0",
             });
+            // Only the flag off ran: no saving.
+            row1.push_str(",7,6,8,,,,,,");
         }
-        let text = format!("{header}\n{row}\n");
+        let text = format!("{header}\n{row0}\n{row1}\n");
         std::fs::write(dir.join("sweep_summary.csv"), text).unwrap();
         let mut h = String::new();
         sweep_table(&mut h, &dir);
         std::fs::remove_dir_all(&dir).unwrap();
-        assert!(h.contains("<td>1m [−2m, 4m]</td>"), "{h}");
+        assert!(
+            h.contains("<th>user-minutes off</th><th>user-minutes on</th><th>user-minutes saved [95% CI]</th>"),
+            "{h}"
+        );
+        assert!(
+            h.contains(
+                "<tr><td class=\"num\">0</td><td class=\"num\">4</td><td class=\"num\">3</td>\
+                 <td class=\"num\">40</td><td class=\"num\">10</td><td>30 [-2.50, 62.50]</td>\
+                 <td class=\"num\">200</td><td class=\"num\">150</td><td class=\"num\">50</td></tr>"
+            ),
+            "{h}"
+        );
+        assert!(
+            h.contains("<td class=\"num\">7</td><td>–</td><td>–</td>"),
+            "{h}"
+        );
     }
 
     #[test]

@@ -467,27 +467,35 @@ fn a_folder_without_results_is_an_error() {
     assert!(err.to_string().contains("is not a folder"), "{err}");
 }
 
-/// A `sweep_summary.csv` as the experiment layer writes it.
-fn write_sweep(dir: &Path) {
+/// A `sweep_summary.csv` as the experiment layer writes it: one row per
+/// point, off, on and the paired saving of every metric (`both`), or only
+/// the flag off.
+fn write_sweep(dir: &Path, both: bool) {
     const METRICS: [&str; 12] = csv::METRIC_COLUMNS;
-    let mut s = String::from("point,maintenance.gap,read_session,replications");
+    let mut s = String::from("point,maintenance.gap,replications");
     for m in METRICS {
-        s.push_str(&format!(",{m}_mean,{m}_ci_low,{m}_ci_high"));
+        for g in ["off", "on", "saved"] {
+            s.push_str(&format!(",{m}_{g}_mean,{m}_{g}_ci_low,{m}_{g}_ci_high"));
+        }
     }
     s.push('\n');
     for (point, gap) in ["5m", "15m", "30m", "1h"].iter().enumerate() {
-        for flag in [false, true] {
-            s.push_str(&format!("{point},{gap},{flag},5"));
-            for (k, _) in METRICS.iter().enumerate() {
-                let base = if flag {
-                    10.0
-                } else {
-                    100.0 + 20.0 * point as f64
-                } * (k + 1) as f64;
-                s.push_str(&format!(",{base},{},{}", base * 0.8, base * 1.2));
+        s.push_str(&format!("{point},{gap},5"));
+        for (k, _) in METRICS.iter().enumerate() {
+            let off = (100.0 + 20.0 * point as f64) * (k + 1) as f64;
+            let on = 10.0 * (k + 1) as f64;
+            s.push_str(&format!(",{off},{},{}", off * 0.8, off * 1.2));
+            if both {
+                let saved = off - on;
+                s.push_str(&format!(",{on},{},{}", on * 0.8, on * 1.2));
+                // Tight, and below zero at the first point.
+                let low = if point == 0 { -5.0 } else { saved - 2.0 };
+                s.push_str(&format!(",{saved},{low},{}", saved + 2.0));
+            } else {
+                s.push_str(",,,,,,");
             }
-            s.push('\n');
         }
+        s.push('\n');
     }
     write_file(&dir.join("sweep_summary.csv"), s.as_bytes()).unwrap();
 }
@@ -495,7 +503,7 @@ fn write_sweep(dir: &Path) {
 #[test]
 fn sweep_charts_come_from_sweep_summary() {
     let dir = folder("sweep");
-    write_sweep(&dir);
+    write_sweep(&dir, true);
     let files = draw_all(&dir, &ChartOptions::default()).unwrap();
     assert_eq!(
         names(&files),
@@ -505,22 +513,65 @@ fn sweep_charts_come_from_sweep_summary() {
             "sweep_rejected.png",
             "sweep_rejected.svg",
             "sweep_window_ms_total.png",
-            "sweep_window_ms_total.svg"
+            "sweep_window_ms_total.svg",
+            "sweep_saved_user_minutes.png",
+            "sweep_saved_user_minutes.svg"
         ]
     );
     assert_eq!(png_size(&dir.join("sweep_rejected.png")), (1200, 700));
+    assert_eq!(
+        png_size(&dir.join("sweep_saved_user_minutes.png")),
+        (1200, 700)
+    );
     let svg = fs::read_to_string(dir.join("sweep_user_minutes.svg")).unwrap();
     assert!(
         svg.contains("maintenance.gap") && svg.contains("\n30m\n"),
         "categories missing"
+    );
+    assert!(svg.contains("flag off (write session)") && svg.contains("flag on (read session)"));
+    let saved = fs::read_to_string(dir.join("sweep_saved_user_minutes.svg")).unwrap();
+    assert!(
+        saved.contains("User-minutes in prompt loops saved by the read session across the sweep")
+            && saved.contains("saved: flag off − flag on")
+            && saved.contains("user-minutes saved (off − on) [min]")
+            && saved.contains("\n30m\n"),
+        "saved chart text missing"
     );
     // A point folder, as the experiment layer lays a sweep out.
     fs::create_dir_all(dir.join("point-000")).unwrap();
     write_csvs(&dir.join("point-000"), "o1", &[o1(false), o1(true)]);
     let page = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
     assert!(page.contains("sweep_summary.csv") && page.contains("<td>30m</td>"));
+    assert!(page.contains("<th>user-minutes saved [95% CI]</th>"));
+    // Point 2 (30m): user-minutes off 140 x 12, on 120, saved 1560 [1558, 1562].
+    assert!(
+        page.contains(
+            "<td>30m</td><td class=\"num\">5</td><td class=\"num\">1680</td>\
+             <td class=\"num\">120</td><td>1560 [1558, 1562]</td>"
+        ),
+        "sweep table row missing"
+    );
+    assert!(page.contains("<figure id=\"sweep_saved_user_minutes\">"));
     assert!(page.contains("<a href=\"point-000/index.html\">report</a>"));
     assert!(!page.contains("No <code>runs.csv</code>"));
+}
+
+#[test]
+fn a_sweep_with_one_flag_value_has_no_saving() {
+    let dir = folder("sweep-one-flag");
+    write_sweep(&dir, false);
+    draw_all(&dir, &ChartOptions::default()).unwrap();
+    let svg = fs::read_to_string(dir.join("sweep_user_minutes.svg")).unwrap();
+    assert!(svg.contains("flag off (write session)") && !svg.contains("flag on (read session)"));
+    let saved = fs::read_to_string(dir.join("sweep_saved_user_minutes.svg")).unwrap();
+    assert!(saved.contains("only one flag value ran: no paired saving"));
+    let page = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
+    assert!(
+        page.contains(
+            "<td>30m</td><td class=\"num\">5</td><td class=\"num\">1680</td><td>–</td><td>–</td>"
+        ),
+        "sweep table row missing"
+    );
 }
 
 #[test]

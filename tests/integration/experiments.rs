@@ -179,6 +179,128 @@ fn paired_comparison_saves_exactly_the_hold_with_a_zero_width_ci() {
 }
 
 #[test]
+fn sweep_summary_has_one_row_per_point_with_the_exact_paired_saving() {
+    let dir = temp_dir("sweep-summary");
+    write(&dir, "o1.toml", O1);
+    let out = hmasim(
+        &dir,
+        &[
+            "run",
+            "o1.toml",
+            "--vary",
+            "worker.failed_update_hold=10m,30m",
+            "--out",
+            "res",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert_code(&out, 0);
+    let path = dir.join("res/sweep_summary.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 2, "one row per point:\n{text}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(
+        header[..6],
+        [
+            "point",
+            "worker.failed_update_hold",
+            "replications",
+            "requests_off_mean",
+            "requests_off_ci_low",
+            "requests_off_ci_high"
+        ]
+    );
+    assert_eq!(header.len(), 3 + 12 * 9);
+    assert_eq!(header.last(), Some(&"user_minutes_saved_ci_high"));
+    let cell = |line: usize, column: &str| {
+        let c = header.iter().position(|h| *h == column).unwrap();
+        lines[line].split(',').nth(c).unwrap().to_string()
+    };
+    for (line, hold, hold_ms) in [(1, "10m", "600000.000"), (2, "30m", "1800000.000")] {
+        assert_eq!(cell(line, "point"), (line - 1).to_string());
+        assert_eq!(cell(line, "worker.failed_update_hold"), hold);
+        assert_eq!(cell(line, "replications"), "3");
+        // The flag saves exactly the hold, in every replication: a
+        // zero-width interval.
+        for c in ["mean", "ci_low", "ci_high"] {
+            assert_eq!(
+                cell(line, &format!("window_ms_total_saved_{c}")),
+                hold_ms,
+                "{hold}"
+            );
+        }
+        // The same number as the point's compare.csv.
+        let compare =
+            std::fs::read_to_string(dir.join(format!("res/point-00{}/compare.csv", line - 1)))
+                .unwrap();
+        for m in ["window_ms_total", "user_minutes", "rejected"] {
+            assert_eq!(
+                cell(line, &format!("{m}_saved_mean")),
+                compare_cell(&compare, "mean", m)
+            );
+        }
+    }
+    // Both flags: a 2s window at the rollover; then off holds the hold plus
+    // the 2s update, on only the update.
+    assert_eq!(cell(2, "window_ms_total_off_mean"), "1804000.000");
+    assert_eq!(cell(2, "window_ms_total_on_mean"), "4000.000");
+    assert_eq!(cell(2, "window_ms_total_on_ci_high"), "4000.000");
+    assert_eq!(cell(1, "user_minutes_saved_mean"), "10.000");
+    assert_eq!(cell(2, "user_minutes_saved_ci_low"), "30.000");
+
+    // The reader sees the same.
+    let s = hmasim::output::read::read_sweep_summary(&path).unwrap();
+    assert_eq!(s.parameters, ["worker.failed_update_hold"]);
+    assert_eq!(s.rows.len(), 2);
+    let saved = s.rows[0].metric("window_ms_total").unwrap().saved.unwrap();
+    assert_eq!(
+        (saved.mean, saved.ci_low, saved.ci_high),
+        (600_000.0, Some(600_000.0), Some(600_000.0))
+    );
+
+    // One replication: no intervals; one flag value: no saving.
+    let out = hmasim(
+        &dir,
+        &[
+            "run",
+            "o1.toml",
+            "--vary",
+            "worker.failed_update_hold=10m,30m",
+            "--replications",
+            "1",
+            "--read-session",
+            "true",
+            "--out",
+            "on-only",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert_code(&out, 0);
+    let text = std::fs::read_to_string(dir.join("on-only/sweep_summary.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let c = |column: &str| {
+        let i = header.iter().position(|h| *h == column).unwrap();
+        lines[1].split(',').nth(i).unwrap().to_string()
+    };
+    assert_eq!(lines[0], header.join(","));
+    assert_eq!(c("replications"), "1");
+    assert_eq!(c("window_ms_total_on_mean"), "4000.000");
+    for column in [
+        "window_ms_total_on_ci_low",
+        "window_ms_total_off_mean",
+        "window_ms_total_off_ci_high",
+        "window_ms_total_saved_mean",
+        "user_minutes_saved_ci_low",
+    ] {
+        assert_eq!(c(column), "", "{column}");
+    }
+}
+
+#[test]
 fn jobs_do_not_change_a_single_byte() {
     let dir = temp_dir("jobs");
     write(&dir, "noisy.toml", NOISY_SWEEP);
@@ -201,8 +323,11 @@ fn jobs_do_not_change_a_single_byte() {
     let (a, b) = (files(&dir.join("j1")), files(&dir.join("j2")));
     assert!(
         a.contains_key(Path::new("sweep.csv"))
+            && a.contains_key(Path::new("sweep_summary.csv"))
             && a.contains_key(Path::new("point-003/compare.csv"))
     );
+    let summary = String::from_utf8(a[Path::new("sweep_summary.csv")].clone()).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 4, "one row per point");
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         if name != Path::new("manifest.json") {
@@ -262,6 +387,7 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
     );
     assert_code(&out, 0);
     let (a, b) = (files(&dir.join("whole")), files(&dir.join("merged")));
+    assert!(a.contains_key(Path::new("sweep_summary.csv")));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         if name != Path::new("manifest.json") {

@@ -17,7 +17,8 @@
 //! | `rejections` | `runs.csv`, `timeseries.csv` | rejected share per bucket, off vs on |
 //! | `windows` | `windows.csv` | CDF of window durations, all runs |
 //! | `impact` | `runs.csv` | user-minutes per replication, off vs on |
-//! | `sweep_<metric>` | `sweep_summary.csv` | metric mean and CI per sweep point |
+//! | `sweep_<metric>` | `sweep_summary.csv` | metric mean and CI per sweep point, off vs on |
+//! | `sweep_saved_user_minutes` | `sweep_summary.csv` | paired saving off − on and its CI per sweep point |
 
 mod folder;
 mod impact;
@@ -148,6 +149,12 @@ pub fn draw_all(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>, Char
     if exists("sweep_summary.csv") {
         for metric in sweep::METRICS {
             jobs.push((format!("sweep_{metric}"), sweep::build(&folder, metric)));
+        }
+        for metric in sweep::SAVED_METRICS {
+            jobs.push((
+                format!("sweep_saved_{metric}"),
+                sweep::build_saved(&folder, metric),
+            ));
         }
     }
     if jobs.is_empty() {

@@ -1,6 +1,8 @@
 //! `sweep_<metric>`: a metric's mean and 95% CI per sweep point, one line
-//! per flag value, from `sweep_summary.csv`. Parameter values are shown as
-//! the user wrote them (`30m`), so the x axis is categorical, in point order.
+//! per flag value, and `sweep_saved_<metric>`: the paired saving off − on
+//! with its 95% CI per point, both from `sweep_summary.csv`. Parameter
+//! values are shown as the user wrote them (`30m`), so the x axis is
+//! categorical, in point order.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,10 +11,16 @@ use super::{
     DrawError, Folder, Frame, Swatch, TickedAxis, desc_font, draw_empty, draw_frame, flag_color,
     flag_label, impl_chart, label_font, tick_formatter,
 };
-use crate::output::read::{self, MeanCi};
+use crate::output::read::{self, MeanCi, SweepSummary};
 
-/// The metrics drawn, by `sweep_summary.csv` name.
+/// The metrics drawn per flag value (`sweep_<metric>`), by `sweep_summary.csv` name.
 pub(super) const METRICS: [&str; 3] = ["user_minutes", "rejected", "window_ms_total"];
+
+/// The metrics whose paired saving is drawn (`sweep_saved_<metric>`).
+pub(super) const SAVED_METRICS: [&str; 1] = ["user_minutes"];
+
+/// The saving off − on (Okabe-Ito bluish green, beside the flags' vermillion and blue).
+const SAVED_COLOR: RGBColor = RGBColor(0, 158, 115);
 
 /// Axis description and the factor from the CSV unit to the axis unit.
 fn metric_axis(metric: &str) -> (&'static str, &'static str, f64) {
@@ -28,71 +36,93 @@ fn metric_axis(metric: &str) -> (&'static str, &'static str, f64) {
     }
 }
 
+/// One line of a sweep chart: one optional summary per point.
+struct Series {
+    color: RGBColor,
+    values: Vec<Option<MeanCi>>,
+}
+
 pub(super) struct SweepChart {
     frame: Frame,
     /// Category labels, in point order.
     points: Vec<String>,
     x_desc: String,
-    y_desc: &'static str,
-    /// Per flag value: one optional summary per point.
-    series: Vec<(bool, Vec<Option<MeanCi>>)>,
+    y_desc: String,
+    series: Vec<Series>,
+    /// Shown instead of the lines when no series has a value.
+    no_values: &'static str,
 }
 
 impl_chart!(SweepChart);
 
-pub(super) fn build(folder: &Folder, metric: &str) -> Result<Box<dyn super::Chart>, String> {
-    let summary = read::read_sweep_summary(&folder.dir.join("sweep_summary.csv"))
-        .map_err(|e| e.to_string())?;
-    let (title, y_desc, scale) = metric_axis(metric);
-    let mut point_ids: Vec<u64> = Vec::new();
-    let mut points: Vec<String> = Vec::new();
-    for row in &summary.rows {
-        if !point_ids.contains(&row.point) {
-            point_ids.push(row.point);
-            points.push(if row.values.is_empty() {
+fn scaled(m: MeanCi, scale: f64) -> MeanCi {
+    MeanCi {
+        mean: m.mean * scale,
+        ci_low: m.ci_low.map(|v| v * scale),
+        ci_high: m.ci_high.map(|v| v * scale),
+    }
+}
+
+/// Point labels, the x axis description and the replications text of `summary`.
+fn layout(summary: &SweepSummary) -> (Vec<String>, String, String) {
+    let points = summary
+        .rows
+        .iter()
+        .map(|row| {
+            if row.values.is_empty() {
                 format!("point {}", row.point)
             } else {
                 row.values.join(", ")
-            });
-        }
-    }
-    let mut flags: Vec<bool> = summary.rows.iter().map(|r| r.read_session).collect();
-    flags.sort_unstable();
-    flags.dedup();
-    let mut series = Vec::new();
-    for flag in flags {
-        let values = point_ids
-            .iter()
-            .map(|p| {
-                summary
-                    .rows
-                    .iter()
-                    .find(|r| r.point == *p && r.read_session == flag)
-                    .and_then(|r| r.metric(metric))
-                    .map(|m| MeanCi {
-                        mean: m.mean * scale,
-                        ci_low: m.ci_low.map(|v| v * scale),
-                        ci_high: m.ci_high.map(|v| v * scale),
-                    })
-            })
-            .collect();
-        series.push((flag, values));
-    }
-    let legend = series
-        .iter()
-        .map(|(flag, _)| {
-            (
-                flag_label(*flag).to_string(),
-                Swatch::Line(flag_color(*flag), 2),
-            )
+            }
         })
         .collect();
+    let x_desc = if summary.parameters.is_empty() {
+        "sweep point".into()
+    } else {
+        summary.parameters.join(", ")
+    };
     let reps: Vec<u64> = summary.rows.iter().map(|r| r.replications).collect();
     let reps_text = match (reps.iter().min(), reps.iter().max()) {
         (Some(a), Some(b)) if a == b => format!("{a} replications per point"),
         (Some(a), Some(b)) => format!("{a} to {b} replications per point"),
         _ => String::new(),
     };
+    (points, x_desc, reps_text)
+}
+
+fn read_summary(folder: &Folder) -> Result<SweepSummary, String> {
+    read::read_sweep_summary(&folder.dir.join("sweep_summary.csv")).map_err(|e| e.to_string())
+}
+
+/// `sweep_<metric>`: the mean per flag value.
+pub(super) fn build(folder: &Folder, metric: &str) -> Result<Box<dyn super::Chart>, String> {
+    let summary = read_summary(folder)?;
+    let (title, y_desc, scale) = metric_axis(metric);
+    let (points, x_desc, reps_text) = layout(&summary);
+    let mut legend = Vec::new();
+    let mut series = Vec::new();
+    for flag in [false, true] {
+        let values: Vec<Option<MeanCi>> = summary
+            .rows
+            .iter()
+            .map(|r| {
+                r.metric(metric)
+                    .and_then(|m| m.flag(flag))
+                    .map(|m| scaled(m, scale))
+            })
+            .collect();
+        if values.iter().all(Option::is_none) {
+            continue;
+        }
+        legend.push((
+            flag_label(flag).to_string(),
+            Swatch::Line(flag_color(flag), 2),
+        ));
+        series.push(Series {
+            color: flag_color(flag),
+            values,
+        });
+    }
     Ok(Box::new(SweepChart {
         frame: Frame {
             title: format!("{title} across the sweep"),
@@ -100,13 +130,50 @@ pub(super) fn build(folder: &Folder, metric: &str) -> Result<Box<dyn super::Char
             legend,
         },
         points,
-        x_desc: if summary.parameters.is_empty() {
-            "sweep point".into()
-        } else {
-            summary.parameters.join(", ")
-        },
-        y_desc,
+        x_desc,
+        y_desc: y_desc.to_string(),
         series,
+        no_values: "sweep_summary.csv has no means",
+    }))
+}
+
+/// `sweep_saved_<metric>`: the paired saving off − on per point.
+pub(super) fn build_saved(folder: &Folder, metric: &str) -> Result<Box<dyn super::Chart>, String> {
+    let summary = read_summary(folder)?;
+    let (title, y_desc, scale) = metric_axis(metric);
+    let (points, x_desc, reps_text) = layout(&summary);
+    let values: Vec<Option<MeanCi>> = summary
+        .rows
+        .iter()
+        .map(|r| {
+            r.metric(metric)
+                .and_then(|m| m.saved)
+                .map(|m| scaled(m, scale))
+        })
+        .collect();
+    Ok(Box::new(SweepChart {
+        frame: Frame {
+            title: format!("{title} saved by the read session across the sweep"),
+            subtitle: Some(format!(
+                "paired difference flag off − on per replication (same random history), \
+                 mean with 95% confidence interval; {reps_text}"
+            )),
+            legend: vec![(
+                "saved: flag off − flag on".to_string(),
+                Swatch::Line(SAVED_COLOR, 2),
+            )],
+        },
+        points,
+        x_desc,
+        y_desc: match y_desc.find(" [") {
+            Some(i) => format!("{} saved (off − on){}", &y_desc[..i], &y_desc[i..]),
+            None => format!("{y_desc} saved (off − on)"),
+        },
+        series: vec![Series {
+            color: SAVED_COLOR,
+            values,
+        }],
+        no_values: "only one flag value ran: no paired saving",
     }))
 }
 
@@ -116,17 +183,24 @@ impl SweepChart {
         if self.points.is_empty() {
             return draw_empty(&area, "sweep_summary.csv has no rows");
         }
+        if self
+            .series
+            .iter()
+            .all(|s| s.values.iter().all(Option::is_none))
+        {
+            return draw_empty(&area, self.no_values);
+        }
         let n = self.points.len();
         let top = self
             .series
             .iter()
-            .flat_map(|(_, v)| v.iter().flatten())
+            .flat_map(|s| s.values.iter().flatten())
             .map(|m| m.ci_high.unwrap_or(m.mean).max(m.mean))
             .fold(0.0, f64::max);
         let bottom = self
             .series
             .iter()
-            .flat_map(|(_, v)| v.iter().flatten())
+            .flat_map(|s| s.values.iter().flatten())
             .map(|m| m.ci_low.unwrap_or(m.mean).min(m.mean))
             .fold(0.0, f64::min);
         let y1 = if top <= 0.0 { 1.0 } else { top * 1.12 };
@@ -157,17 +231,24 @@ impl SweepChart {
             .x_label_formatter(&fx)
             .y_label_formatter(&fy)
             .x_desc(self.x_desc.clone())
-            .y_desc(self.y_desc)
+            .y_desc(self.y_desc.clone())
             .label_style(label_font())
             .axis_desc_style(desc_font())
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;
 
         let count = self.series.len() as f64;
-        for (k, (flag, values)) in self.series.iter().enumerate() {
+        if y0 < 0.0 {
+            // A saving (or a CI bound) below zero: mark zero.
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                RGBColor(120, 120, 120).stroke_width(1),
+            )))?;
+        }
+        for (k, series) in self.series.iter().enumerate() {
             // Offset the flag values a little so their error bars do not overlap.
             let dx = (k as f64 - (count - 1.0) / 2.0) * 0.08;
-            let color = flag_color(*flag);
+            let (color, values) = (series.color, &series.values);
             let pts: Vec<(f64, f64)> = values
                 .iter()
                 .enumerate()
