@@ -69,7 +69,7 @@ impl Balancer {
 
     /// Picks a server for a request, or `None` when the pool is empty.
     /// `outstanding(s)` is used by `least_requests` only.
-    #[inline]
+    #[inline(always)]
     pub fn route(&mut self, outstanding: impl Fn(u32) -> u32) -> Option<u32> {
         let n = self.members.len();
         if n == 0 {
@@ -85,23 +85,28 @@ impl Balancer {
                 Some(s)
             }
             Algorithm::Random => Some(self.members[self.routing.below(n as u32) as usize]),
-            Algorithm::LeastRequests => {
-                // Fewest outstanding; ties go in round-robin order so that an
-                // idle pool is not all sent to the lowest index.
-                let mut best = self.cursor;
-                let mut best_load = u32::MAX;
-                for i in 0..n {
-                    let pos = (self.cursor + i) % n;
-                    let load = outstanding(self.members[pos]);
-                    if load < best_load {
-                        best = pos;
-                        best_load = load;
-                    }
-                }
-                self.cursor = (best + 1) % n;
-                Some(self.members[best])
+            Algorithm::LeastRequests => Some(self.least_requests(outstanding)),
+        }
+    }
+
+    /// Fewest outstanding; ties go in round-robin order so that an idle pool
+    /// is not all sent to the lowest index. Kept out of line: round robin,
+    /// the common case, stays small where it is inlined.
+    #[inline(never)]
+    fn least_requests(&mut self, outstanding: impl Fn(u32) -> u32) -> u32 {
+        let n = self.members.len();
+        let mut best = self.cursor;
+        let mut best_load = u32::MAX;
+        for i in 0..n {
+            let pos = (self.cursor + i) % n;
+            let load = outstanding(self.members[pos]);
+            if load < best_load {
+                best = pos;
+                best_load = load;
             }
         }
+        self.cursor = (best + 1) % n;
+        self.members[best]
     }
 }
 
