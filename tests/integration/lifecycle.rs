@@ -158,3 +158,112 @@ app_pool = "ews"
     assert_eq!(r.totals.episode_ms_max, 300_000);
     assert_eq!(r.totals.episode_ms_total, 20_000 + 6 * 300_000 + 20_000);
 }
+
+const RECYCLE_AT_2H: &str = r#"
+[[event]]
+at = "2h"
+kind = "ma_recycle"
+server = 0
+app_pool = "ews"
+"#;
+
+#[test]
+fn a_cache_reload_during_the_hold_ends_the_window() {
+    // Local AD holds k1 from 2h 0m 2s (1h replication); the recycled process
+    // spawned at 2h loaded {k0} just before. It rejects at 2h 30s and holds,
+    // but its reload 10m after spawn (2h 10m) brings k1 from local AD.
+    let mut sc = oracle_scenario("1h", "1h", RECYCLE_AT_2H);
+    sc.worker.cache_reload = Some(600_000);
+    let off = run(&sc, 1, false);
+    assert_eq!(windows(&off)[1], (7_230_000, 7_800_000, "ma_recycle", 1));
+    let on = run(&sc, 1, true);
+    assert_eq!(windows(&on)[1], (7_230_000, 7_232_000, "ma_recycle", 1));
+}
+
+#[test]
+fn a_crashed_worker_respawns_after_the_restart_delay_with_cause_crash_restart() {
+    // Crash at 2h; the 2h request waits; the next process spawns at 2h 10s
+    // (restart_delay), is ready at 2h 40s and meets k1 while newly spawned.
+    let crash = RECYCLE_AT_2H.replace("ma_recycle", "worker_crash");
+    let sc = oracle_scenario("1h", "3h", &crash);
+    let off = run(&sc, 1, false);
+    assert_eq!(
+        windows(&off)[1],
+        (7_240_000, 7_240_000 + 1_802_000, "crash_restart", 1)
+    );
+    assert_eq!(
+        intervals(&off, 0, StateKind::WorkerStarting)[1],
+        (7_210_000, 7_240_000)
+    );
+}
+
+#[test]
+fn always_running_processes_spawn_at_the_lifecycle_event() {
+    // The same crash with always-running processes: the spawn does not wait
+    // for a request, it happens at 2h 10s all the same; without any request
+    // in the queue the first rejection is the 2h 40s request.
+    let crash = RECYCLE_AT_2H.replace("ma_recycle", "worker_crash");
+    let mut sc = oracle_scenario("1h", "3h", &crash);
+    sc.worker.start_mode = hmasim::scenario::StartMode::AlwaysRunning;
+    let off = run(&sc, 1, false);
+    assert_eq!(
+        intervals(&off, 0, StateKind::WorkerStarting),
+        vec![(0, 30_000), (7_210_000, 7_240_000)]
+    );
+    assert_eq!(
+        windows(&off)[1],
+        (7_240_000, 7_240_000 + 1_802_000, "crash_restart", 1)
+    );
+}
+
+#[test]
+fn failing_established_updates_hold_again_until_the_process_ends() {
+    // established_write_session_fails: under the write session even the
+    // established worker's update at 1h fails, and so does every retry after
+    // a hold; the window lasts until the recycle at 2h ends the process. The
+    // recycled process fails the same way until the horizon.
+    let mut sc = oracle_scenario("1h", "3h", RECYCLE_AT_2H);
+    sc.worker.established_write_session_fails = true;
+    let off = run(&sc, 1, false);
+    assert_eq!(
+        windows(&off),
+        vec![
+            (3_600_000, 7_200_000, "initial", 1),
+            (7_230_000, 14_400_000, "ma_recycle", 1),
+        ]
+    );
+    let on = run(&sc, 1, true);
+    assert_eq!(
+        windows(&on),
+        vec![
+            (3_600_000, 3_602_000, "initial", 1),
+            (7_230_000, 7_232_000, "ma_recycle", 1),
+        ]
+    );
+}
+
+#[test]
+fn the_auth_admin_job_fails_over_to_the_lowest_server_that_is_up() {
+    // Anchor 1 is in maintenance (offline from 5s) at the 1h run: server 0 runs it.
+    let text = TWO_SERVERS_MAINTENANCE
+        .replace("interval = \"off\"", "interval = \"1h\"\nanchor = 1")
+        .replace("start = \"50m\"", "start = \"0s\"")
+        .replace("duration = \"30m\"", "duration = \"90m\"");
+    let sc = scenario(&text);
+    let r = crate::common::run_with(&sc, 1, false, true);
+    let runs: Vec<(u64, Option<u32>)> = r
+        .trace
+        .iter()
+        .filter(|t| t.kind == "auth_admin_run")
+        .map(|t| (t.time_ms, t.server))
+        .collect();
+    assert_eq!(
+        runs,
+        vec![
+            (0, Some(1)),
+            (3_600_000, Some(0)),
+            (7_200_000, Some(1)),
+            (10_800_000, Some(1))
+        ]
+    );
+}
