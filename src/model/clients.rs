@@ -137,22 +137,11 @@ impl ArrivalStream {
     }
 
     fn advance_from_start(&mut self) {
-        match &self.generator {
+        match self.generator {
             Generator::Poisson { .. } => self.advance(),
-            Generator::Fixed { .. } => self.next = self.fixed_arrival(0, 0),
-        }
-    }
-
-    fn fixed_arrival(&self, cycle: u64, index: u32) -> Arrival {
-        let Generator::Fixed { period, .. } = self.generator else {
-            unreachable!("fixed_arrival on a Poisson stream")
-        };
-        let offset = u64::from(index) * period / u64::from(self.users);
-        Arrival {
-            ms: cycle.saturating_mul(period).saturating_add(offset),
-            user: index,
-            // Deterministic rotation over app pools, so hand computations need no draws.
-            app_pool: ((cycle + u64::from(index)) % u64::from(self.app_pools)) as u32,
+            Generator::Fixed { period, .. } => {
+                self.next = fixed_arrival(period, self.users, self.app_pools, 0, 0)
+            }
         }
     }
 
@@ -188,16 +177,31 @@ impl ArrivalStream {
                 self.next = Arrival { ms, user, app_pool };
                 return;
             },
-            Generator::Fixed { cycle, index, .. } => {
+            Generator::Fixed {
+                period,
+                cycle,
+                index,
+            } => {
                 *index += 1;
                 if *index == self.users {
                     *index = 0;
                     *cycle += 1;
                 }
-                let (c, i) = (*cycle, *index);
-                self.next = self.fixed_arrival(c, i);
+                self.next = fixed_arrival(*period, self.users, self.app_pools, *cycle, *index);
             }
         }
+    }
+}
+
+/// Request `cycle` of user `index` with `fixed` arrivals (R9):
+/// `index * period / users + cycle * period`, in integer milliseconds.
+fn fixed_arrival(period: u64, users: u32, app_pools: u32, cycle: u64, index: u32) -> Arrival {
+    let offset = u64::from(index) * period / u64::from(users);
+    Arrival {
+        ms: cycle.saturating_mul(period).saturating_add(offset),
+        user: index,
+        // Deterministic rotation over app pools, so hand computations need no draws.
+        app_pool: ((cycle + u64::from(index)) % u64::from(app_pools)) as u32,
     }
 }
 

@@ -164,7 +164,7 @@ impl<'a> Simulation<'a> {
     fn schedule_initial_events(&mut self) {
         let sc = self.sc;
         self.schedule_next_rollover();
-        if let Some(_interval) = sc.auth_admin.interval {
+        if sc.auth_admin.interval.is_some() {
             self.at(SimTime(sc.auth_admin.first_run), Event::AuthAdminRun);
         }
         for s in 0..self.servers.len() {
