@@ -24,10 +24,25 @@ pub fn run_with(sc: &Scenario, seed: u64, read_session: bool, trace: bool) -> Ru
     model::run(sc, id, RunOptions { trace }).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The scripted event of oracle O1: managed availability recycles the only
+/// worker at 2h.
+pub const RECYCLE_AT_2H: &str = r#"
+[[event]]
+at = "2h"
+kind = "ma_recycle"
+server = 0
+app_pool = "ews"
+"#;
+
 /// The common setting of the oracle cases (model.md section 6), with the
 /// rollover instant, the replication delay and extra TOML appended.
 pub fn oracle_scenario(rollover_at: &str, replication_delay: &str, extra: &str) -> Scenario {
-    scenario(&format!(
+    scenario(&oracle_text(rollover_at, replication_delay, extra))
+}
+
+/// The text of [`oracle_scenario`], for tests that run the binary on a file.
+pub fn oracle_text(rollover_at: &str, replication_delay: &str, extra: &str) -> String {
+    format!(
         r#"
 [simulation]
 name = "oracle"
@@ -77,7 +92,7 @@ prompt_retry = ["20s", "20s"]
 
 {extra}
 "#
-    ))
+    )
 }
 
 /// The windows of a run as `(start_ms, end_ms, cause, rollover)`.

@@ -10,56 +10,12 @@ use std::path::{Path, PathBuf};
 /// rollover at 1h and a scripted MA recycle at 2h. The recycled process meets
 /// the unknown key: flag off it holds `failed_update_hold` + latency, flag on
 /// only the latency, in every replication.
-const O1: &str = r#"
-[simulation]
-name = "o1"
-horizon = "4h"
-replications = 3
-
-[issuer]
-token_lifetime = ["60m", "60m"]
-renew_before = "0s"
-rollover_every = "off"
-[[issuer.rollover]]
-at = "1h"
-lead = "0s"
-
-[directory]
-replication_delay = ["3h", "3h"]
-
-[auth_admin]
-interval = "off"
-
-[pool]
-servers = 1
-app_pools = ["ews"]
-
-[worker]
-startup = "30s"
-new_process_age = "5m"
-failed_update_hold = "30m"
-update_latency = ["2s", "2s"]
-ma_recycle_rate = "0/1d"
-crash_rate = "0/1d"
-
-[server]
-crash_rate = "0/1d"
-
-[maintenance]
-rolling_every = "off"
-
-[clients]
-users = 1
-arrivals = "fixed"
-request_interval = "10s"
-prompt_retry = ["20s", "20s"]
-
-[[event]]
-at = "2h"
-kind = "ma_recycle"
-server = 0
-app_pool = "ews"
-"#;
+fn o1_text() -> String {
+    let text = crate::common::oracle_text("1h", "3h", crate::common::RECYCLE_AT_2H)
+        .replace("seed = 1\n", "seed = 1\nreplications = 3\n");
+    assert!(text.contains("replications = 3"), "the oracle text changed shape");
+    text
+}
 
 /// A small pool where every random source is on, with a sweep: replications
 /// differ, so ordering mistakes would show.
@@ -139,7 +95,7 @@ fn compare_cell(text: &str, row: &str, column: &str) -> String {
 #[test]
 fn paired_comparison_saves_exactly_the_hold_with_a_zero_width_ci() {
     let dir = temp_dir("paired");
-    write(&dir, "o1.toml", O1);
+    write(&dir, "o1.toml", &o1_text());
     let out = hmasim(
         &dir,
         &["run", "o1.toml", "--out", "res", "--no-charts", "--quiet"],
@@ -181,7 +137,7 @@ fn paired_comparison_saves_exactly_the_hold_with_a_zero_width_ci() {
 #[test]
 fn sweep_summary_has_one_row_per_point_with_the_exact_paired_saving() {
     let dir = temp_dir("sweep-summary");
-    write(&dir, "o1.toml", O1);
+    write(&dir, "o1.toml", &o1_text());
     let out = hmasim(
         &dir,
         &[

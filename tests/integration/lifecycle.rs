@@ -2,7 +2,7 @@
 //! maintenance drain and return, give-up. Same common setting as the oracle
 //! cases (one user, a request every 10 s, probes every 5 s, 2 to fail or join).
 
-use crate::common::{oracle_scenario, run, scenario, windows};
+use crate::common::{RECYCLE_AT_2H, oracle_scenario, run, scenario, windows};
 use hmasim::metrics::{RunResult, StateKind};
 
 fn intervals(r: &RunResult, server: u32, state: StateKind) -> Vec<(u64, u64)> {
@@ -158,14 +158,6 @@ app_pool = "ews"
     assert_eq!(r.totals.episode_ms_max, 300_000);
     assert_eq!(r.totals.episode_ms_total, 20_000 + 6 * 300_000 + 20_000);
 }
-
-const RECYCLE_AT_2H: &str = r#"
-[[event]]
-at = "2h"
-kind = "ma_recycle"
-server = 0
-app_pool = "ews"
-"#;
 
 #[test]
 fn a_cache_reload_during_the_hold_ends_the_window() {

@@ -1,14 +1,6 @@
 //! The hand-computed oracle cases O1 to O3 of model.md section 6.
 
-use crate::common::{oracle_scenario, run, windows};
-
-const RECYCLE_AT_2H: &str = r#"
-[[event]]
-at = "2h"
-kind = "ma_recycle"
-server = 0
-app_pool = "ews"
-"#;
+use crate::common::{RECYCLE_AT_2H, oracle_scenario, run, windows};
 
 #[test]
 fn o1_recycled_process_after_rollover_holds_30_minutes_without_the_flag() {
