@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 fn o1_text() -> String {
     let text = crate::common::oracle_text("1h", "3h", crate::common::RECYCLE_AT_2H)
         .replace("seed = 1\n", "seed = 1\nreplications = 3\n");
-    assert!(text.contains("replications = 3"), "the oracle text changed shape");
+    assert!(
+        text.contains("replications = 3"),
+        "the oracle text changed shape"
+    );
     text
 }
 
