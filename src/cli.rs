@@ -297,17 +297,18 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
         jobs: args.jobs.map(|j| j as usize),
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
-    let (outputs, stats) = runner::run_all(&plan, &selected, options)?;
     let manifest = Manifest::of_plan(
         &plan,
         command_line(),
         all_runs.len(),
         shard.map(|s| (s, selected.len())),
     );
-    let files = folder::contents(&manifest, &outputs, &runner::headers(trace));
-    folder::commit(&out, args.force, &files)?;
+    // Each run's rows go to the (staging) folder as soon as the runs before
+    // it have finished: memory does not grow with the number of runs.
+    let mut writer = folder::FolderWriter::create(&out, args.force, &manifest)?;
+    let stats = runner::run_each(&plan, &selected, options, |o| writer.push(o))?;
+    let rows = writer.finish()?;
 
-    let rows: Vec<_> = outputs.iter().map(|o| o.row).collect();
     print!("{}", summary::summary(&manifest, &rows, Some(stats)));
     match shard {
         Some(s) => println!(
@@ -426,10 +427,10 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
         ));
     }
     folder::check_output(&args.out, args.force)?;
-    let (manifest, outputs) = merge::merge(&args.dirs, command_line())?;
-    let files = folder::contents(&manifest, &outputs, &runner::headers(manifest.trace));
-    folder::commit(&args.out, args.force, &files)?;
-    let rows: Vec<_> = outputs.iter().map(|o| o.row).collect();
+    let (manifest, runs) = merge::merge(&args.dirs, command_line())?;
+    let mut writer = folder::FolderWriter::create(&args.out, args.force, &manifest)?;
+    runs.for_each(|o| writer.push(o))?;
+    let rows = writer.finish()?;
     print!("{}", summary::summary(&manifest, &rows, None));
     println!(
         "merged {} shards ({} runs) into {}",

@@ -16,23 +16,30 @@
 //! `sweep_summary.csv`, `manifest.json` and the charts.
 //!
 //! Writing is all or nothing: every file goes to a fresh staging folder
-//! beside `DIR` (each through [`crate::output::atomic::write_file`]), and
-//! the staging folder is renamed to `DIR` once complete. With `--force` an
-//! existing result folder is replaced as a whole (renamed away, then
-//! deleted), so no stale file of an earlier run survives; a folder that is
-//! not a result folder (no `manifest.json`, not empty) is never replaced.
+//! beside `DIR` ([`Staging`]), and the staging folder is renamed to `DIR`
+//! once complete; on an error it is removed. With `--force` an existing
+//! result folder is replaced as a whole (renamed away, then deleted), so no
+//! stale file of an earlier run survives; a folder that is not a result
+//! folder (no `manifest.json`, not empty) is never replaced.
+//!
+//! The per-run files are streamed ([`FolderWriter`]): the staging folder is
+//! created before the first run, each run's rows are appended as soon as it
+//! and the runs before it have finished, and only the runs' [`RunRow`]s are
+//! kept for the summaries written at the end. Memory does not grow with the
+//! number of runs or the length of a run's CSVs.
 
 use super::ExperimentError;
 use super::compare;
 use super::manifest::{self, Manifest};
 use super::plan::group_by_point;
 use super::row::RunRow;
-use super::runner::{RunOutput, per_run_files};
+use super::runner::{RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
-use super::sweep_tables::{self, PointRows};
+use super::sweep_tables::{self, PointRows, SweepTable};
 use crate::output::atomic;
 use serde::Serialize;
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Refuses an existing output folder unless `force`, and never replaces a
@@ -58,77 +65,6 @@ pub fn check_output(out: &Path, force: bool) -> Result<(), ExperimentError> {
     Ok(())
 }
 
-/// Every file of a result folder, as `(path relative to the folder, bytes)`,
-/// for `outputs` in run order. `headers` are the per-run files' header lines.
-pub fn contents<S: Serialize>(
-    manifest: &Manifest<S>,
-    outputs: &[RunOutput],
-    headers: &[Vec<u8>],
-) -> Vec<(PathBuf, Vec<u8>)> {
-    let files = per_run_files(manifest.trace);
-    let complete = manifest.shard.is_none();
-    let mut out: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    let by_point = group_by_point(outputs, manifest.points.len(), |o| o.row.point);
-    let of_point = |point: usize| by_point[point].iter().map(|&i| &outputs[i]);
-    for p in &manifest.points {
-        let dir = PathBuf::from(&p.dir);
-        let of_point: Vec<&RunOutput> = of_point(p.point).collect();
-        for (i, name) in files.iter().enumerate() {
-            let mut bytes = headers[i].clone();
-            for o in &of_point {
-                bytes.extend_from_slice(&o.blocks[i]);
-            }
-            out.push((dir.join(name), bytes));
-        }
-        if complete {
-            let rows: Vec<RunRow> = of_point.iter().map(|o| o.row).collect();
-            if let Some(bytes) = compare::compare_csv(&rows) {
-                out.push((dir.join(compare::FILE), bytes));
-            }
-        }
-    }
-    if manifest.is_sweep() && complete {
-        let values_of = |point: usize| manifest.points[point].values.as_slice();
-        let runs: Vec<(usize, &[String], &[u8])> = outputs
-            .iter()
-            .map(|o| (o.row.point, values_of(o.row.point), o.blocks[0].as_slice()))
-            .collect();
-        out.push((
-            PathBuf::from(sweep_tables::SWEEP_FILE),
-            sweep_tables::sweep_csv(&manifest.sweep_keys, &headers[0], &runs),
-        ));
-        let points: Vec<PointRows<'_>> = manifest
-            .points
-            .iter()
-            .map(|p| PointRows {
-                point: p.point,
-                values: &p.values,
-                flags: &p.read_session,
-                rows: of_point(p.point).map(|o| o.row).collect(),
-            })
-            .collect();
-        out.push((
-            PathBuf::from(sweep_tables::SUMMARY_FILE),
-            sweep_tables::sweep_summary_csv(&manifest.sweep_keys, &points),
-        ));
-    }
-    if manifest.shard.is_some() {
-        let entries: Vec<IndexEntry> = outputs
-            .iter()
-            .map(|o| IndexEntry {
-                row: o.row,
-                lengths: o.blocks.iter().map(Vec::len).collect(),
-            })
-            .collect();
-        out.push((
-            PathBuf::from(shard::INDEX_FILE),
-            shard::index_csv(&entries, files),
-        ));
-    }
-    out.push((PathBuf::from(manifest::FILE), manifest.to_bytes()));
-    out
-}
-
 fn sibling(out: &Path, tag: &str) -> PathBuf {
     let name = out
         .file_name()
@@ -137,44 +73,394 @@ fn sibling(out: &Path, tag: &str) -> PathBuf {
     out.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }
 
-/// Writes `files` as the folder `out`, all or nothing (see the module doc).
-pub fn commit(
-    out: &Path,
+/// The staging folder of a result folder being written (see the module
+/// doc): files are written into it, [`Staging::commit`] renames it to the
+/// result folder. Dropped without a commit (an error, a panic), it is
+/// removed, with the parent folders it created.
+#[derive(Debug)]
+pub struct Staging {
+    /// The result folder.
+    out: PathBuf,
     force: bool,
-    files: &[(PathBuf, Vec<u8>)],
-) -> Result<(), ExperimentError> {
-    check_output(out, force)?;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|e| ExperimentError::io(parent, e))?;
-    }
-    let staging = sibling(out, "partial");
-    let result = (|| {
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| ExperimentError::io(&staging, e))?;
-        }
-        fs::create_dir(&staging).map_err(|e| ExperimentError::io(&staging, e))?;
-        for (rel, bytes) in files {
-            let path = staging.join(rel);
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir).map_err(|e| ExperimentError::io(dir, e))?;
+    /// The staging folder beside `out`.
+    dir: PathBuf,
+    /// Parent folders of `out` created for it, deepest first.
+    created: Vec<PathBuf>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Checks `out` (see [`check_output`]) and creates a fresh staging folder beside it.
+    pub fn create(out: &Path, force: bool) -> Result<Staging, ExperimentError> {
+        check_output(out, force)?;
+        // Filled in as things are created, so that dropping it on an error
+        // removes what was made so far.
+        let mut staging = Staging {
+            out: out.to_path_buf(),
+            force,
+            dir: PathBuf::new(),
+            created: Vec::new(),
+            committed: false,
+        };
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let mut missing = Some(parent);
+            while let Some(p) = missing.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+                staging.created.push(p.to_path_buf());
+                missing = p.parent();
             }
-            atomic::write_file(&path, bytes).map_err(|e| ExperimentError::io(out.join(rel), e))?;
+            fs::create_dir_all(parent).map_err(|e| ExperimentError::io(parent, e))?;
         }
+        let dir = sibling(out, "partial");
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|e| ExperimentError::io(&dir, e))?;
+        }
+        fs::create_dir(&dir).map_err(|e| ExperimentError::io(&dir, e))?;
+        staging.dir = dir;
+        Ok(staging)
+    }
+
+    /// Where `rel` will be once committed (named in errors).
+    fn shown(&self, rel: &Path) -> PathBuf {
+        self.out.join(rel)
+    }
+
+    fn create_parent(&self, rel: &Path) -> Result<PathBuf, ExperimentError> {
+        let path = self.dir.join(rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| ExperimentError::io(dir, e))?;
+        }
+        Ok(path)
+    }
+
+    /// Writes the file `rel` (relative to the result folder) whole.
+    pub fn write(&self, rel: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
+        let path = self.create_parent(rel)?;
+        atomic::write_file(&path, bytes).map_err(|e| ExperimentError::io(self.shown(rel), e))
+    }
+
+    /// Creates the file `rel` starting with `header`, to append to.
+    fn append(&self, rel: &Path, header: &[u8]) -> Result<AppendFile, ExperimentError> {
+        let path = self.create_parent(rel)?;
+        let shown = self.shown(rel);
+        let file = fs::File::create(&path).map_err(|e| ExperimentError::io(&shown, e))?;
+        let mut file = AppendFile {
+            file: BufWriter::with_capacity(1 << 16, file),
+            shown,
+        };
+        file.write(header)?;
+        Ok(file)
+    }
+
+    /// Renames the staging folder to the result folder, replacing an old
+    /// result folder with `force` (checked again: it may have appeared
+    /// while the runs ran).
+    pub fn commit(mut self) -> Result<(), ExperimentError> {
+        check_output(&self.out, self.force)?;
+        let (out, staging) = (&self.out, &self.dir);
         if out.exists() {
             let old = sibling(out, "old");
             fs::rename(out, &old).map_err(|e| ExperimentError::io(out, e))?;
-            if let Err(e) = fs::rename(&staging, out) {
+            if let Err(e) = fs::rename(staging, out) {
                 let _ = fs::rename(&old, out);
                 return Err(ExperimentError::io(out, e));
             }
+            self.committed = true;
             fs::remove_dir_all(&old).map_err(|e| ExperimentError::io(&old, e))?;
         } else {
-            fs::rename(&staging, out).map_err(|e| ExperimentError::io(out, e))?;
+            fs::rename(staging, out).map_err(|e| ExperimentError::io(out, e))?;
+            self.committed = true;
         }
         Ok(())
-    })();
-    if result.is_err() && staging.exists() {
-        let _ = fs::remove_dir_all(&staging);
     }
-    result
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        if !self.dir.as_os_str().is_empty() && self.dir.exists() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+        for dir in &self.created {
+            // Only if empty: something else may have been put there meanwhile.
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+/// A file of the staging folder written a block at a time.
+struct AppendFile {
+    file: BufWriter<fs::File>,
+    /// Its path in the result folder (for errors).
+    shown: PathBuf,
+}
+
+impl AppendFile {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), ExperimentError> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| ExperimentError::io(&self.shown, e))
+    }
+
+    /// Flushes the file to disk (as [`atomic::write_file`] does).
+    fn close(self) -> Result<(), ExperimentError> {
+        let shown = self.shown;
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| ExperimentError::io(&shown, e.into_error()))?;
+        file.sync_all().map_err(|e| ExperimentError::io(&shown, e))
+    }
+}
+
+/// The point whose per-run files are being written.
+struct OpenPoint {
+    /// Position in the manifest's points.
+    position: usize,
+    /// One file per [`per_run_files`].
+    files: Vec<AppendFile>,
+    /// Where the point's rows start in [`FolderWriter::rows`].
+    first_row: usize,
+}
+
+/// Writes a result folder from the runs' outputs, given one at a time in
+/// run order: each run's rows are appended to the per-run files of its
+/// point (and to `sweep.csv`) at once, so only the runs' [`RunRow`]s stay in
+/// memory; the summaries (`compare.csv`, `sweep_summary.csv`,
+/// `shard_index.csv`) and `manifest.json` are written from them by
+/// [`FolderWriter::finish`], which then commits the folder. The bytes are
+/// those of every file written at once: headers, then the runs' blocks in
+/// run order. Dropped before `finish` (an error), it leaves nothing behind.
+///
+/// Runs come point after point (the plan's run order), so the files of one
+/// point only are open at a time.
+pub struct FolderWriter<'m, S> {
+    manifest: &'m Manifest<S>,
+    staging: Staging,
+    files: &'static [&'static str],
+    headers: Vec<Vec<u8>>,
+    /// No shard: compare and sweep summaries are written.
+    complete: bool,
+    open: Option<OpenPoint>,
+    /// Position in the manifest's points of the next point to open.
+    next_point: usize,
+    /// Every run's row so far, in run order.
+    rows: Vec<RunRow>,
+    /// For a shard: every run's block length in each per-run file.
+    lengths: Vec<Vec<usize>>,
+    /// `sweep.csv`, for a complete sweep.
+    sweep: Option<(SweepTable, AppendFile)>,
+}
+
+impl<'m, S: Serialize> FolderWriter<'m, S> {
+    /// Starts writing the folder `out` described by `manifest` (see
+    /// [`Staging::create`]).
+    pub fn create(
+        out: &Path,
+        force: bool,
+        manifest: &'m Manifest<S>,
+    ) -> Result<Self, ExperimentError> {
+        let staging = Staging::create(out, force)?;
+        let headers = headers(manifest.trace);
+        let complete = manifest.shard.is_none();
+        let sweep = if manifest.is_sweep() && complete {
+            let table = SweepTable::new(&manifest.sweep_keys, &headers[0]);
+            let file = staging.append(Path::new(sweep_tables::SWEEP_FILE), table.header())?;
+            Some((table, file))
+        } else {
+            None
+        };
+        Ok(FolderWriter {
+            manifest,
+            staging,
+            files: per_run_files(manifest.trace),
+            headers,
+            complete,
+            open: None,
+            next_point: 0,
+            rows: Vec::new(),
+            lengths: Vec::new(),
+            sweep,
+        })
+    }
+
+    /// Appends the next run's output (runs must come in run order).
+    pub fn push(&mut self, output: RunOutput) -> Result<(), ExperimentError> {
+        let point = output.row.point;
+        while self
+            .open
+            .as_ref()
+            .is_none_or(|o| self.manifest.points[o.position].point != point)
+        {
+            self.close_point()?;
+            assert!(
+                self.next_point < self.manifest.points.len(),
+                "run {} of point {point} came after that point's files were closed (runs must come in run order)",
+                output.row.index
+            );
+            self.open_next_point()?;
+        }
+        let open = self.open.as_mut().expect("opened above");
+        assert_eq!(output.blocks.len(), open.files.len(), "one block per file");
+        for (file, block) in open.files.iter_mut().zip(&output.blocks) {
+            file.write(block)?;
+        }
+        if let Some((table, file)) = &mut self.sweep {
+            let values = &self.manifest.points[open.position].values;
+            file.write(&table.rows(point, values, &output.blocks[0]))?;
+        }
+        if !self.complete {
+            self.lengths
+                .push(output.blocks.iter().map(Vec::len).collect());
+        }
+        self.rows.push(output.row);
+        Ok(())
+    }
+
+    fn open_next_point(&mut self) -> Result<(), ExperimentError> {
+        let position = self.next_point;
+        let dir = PathBuf::from(&self.manifest.points[position].dir);
+        let files = self
+            .files
+            .iter()
+            .zip(&self.headers)
+            .map(|(name, header)| self.staging.append(&dir.join(name), header))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.open = Some(OpenPoint {
+            position,
+            files,
+            first_row: self.rows.len(),
+        });
+        self.next_point += 1;
+        Ok(())
+    }
+
+    /// Closes the open point's files and writes its `compare.csv`.
+    fn close_point(&mut self) -> Result<(), ExperimentError> {
+        let Some(open) = self.open.take() else {
+            return Ok(());
+        };
+        for file in open.files {
+            file.close()?;
+        }
+        if self.complete
+            && let Some(bytes) = compare::compare_csv(&self.rows[open.first_row..])
+        {
+            let dir = PathBuf::from(&self.manifest.points[open.position].dir);
+            self.staging.write(&dir.join(compare::FILE), &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rest of the folder (the files of points without runs, the
+    /// summaries, `manifest.json`), commits it and returns every run's row
+    /// in run order.
+    pub fn finish(mut self) -> Result<Vec<RunRow>, ExperimentError> {
+        self.close_point()?;
+        while self.next_point < self.manifest.points.len() {
+            self.open_next_point()?;
+            self.close_point()?;
+        }
+        let manifest = self.manifest;
+        if let Some((_, file)) = self.sweep.take() {
+            file.close()?;
+            let by_point = group_by_point(&self.rows, manifest.points.len(), |r| r.point);
+            let points: Vec<PointRows<'_>> = manifest
+                .points
+                .iter()
+                .map(|p| PointRows {
+                    point: p.point,
+                    values: &p.values,
+                    flags: &p.read_session,
+                    rows: by_point[p.point].iter().map(|&i| self.rows[i]).collect(),
+                })
+                .collect();
+            self.staging.write(
+                Path::new(sweep_tables::SUMMARY_FILE),
+                &sweep_tables::sweep_summary_csv(&manifest.sweep_keys, &points),
+            )?;
+        }
+        if !self.complete {
+            let entries: Vec<IndexEntry> = self
+                .rows
+                .iter()
+                .zip(std::mem::take(&mut self.lengths))
+                .map(|(&row, lengths)| IndexEntry { row, lengths })
+                .collect();
+            self.staging.write(
+                Path::new(shard::INDEX_FILE),
+                &shard::index_csv(&entries, self.files),
+            )?;
+        }
+        self.staging
+            .write(Path::new(manifest::FILE), &manifest.to_bytes())?;
+        self.staging.commit()?;
+        Ok(self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("hmasim-folder-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_staging_folder_dropped_without_commit_leaves_nothing() {
+        let dir = temp("drop");
+        let out = dir.join("new/parent/res");
+        let staging = Staging::create(&out, false).unwrap();
+        staging.write(Path::new("point-000/a.csv"), b"a\n").unwrap();
+        let mut file = staging.append(Path::new("b.csv"), b"h\n").unwrap();
+        file.write(b"row\n").unwrap();
+        assert_eq!(
+            entries(&dir.join("new/parent")),
+            [".res.partial-".to_string() + &std::process::id().to_string()]
+        );
+        drop(file);
+        drop(staging);
+        assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_commit_renames_the_staging_folder_and_replaces_an_old_result() {
+        let dir = temp("commit");
+        let out = dir.join("res");
+        for (round, text) in [(0, "first"), (1, "second")] {
+            let staging = Staging::create(&out, round > 0).unwrap();
+            let mut file = staging.append(Path::new("p/a.csv"), b"h\n").unwrap();
+            file.write(text.as_bytes()).unwrap();
+            file.close().unwrap();
+            staging.write(Path::new(manifest::FILE), b"{}").unwrap();
+            staging.commit().unwrap();
+            assert_eq!(
+                fs::read_to_string(out.join("p/a.csv")).unwrap(),
+                format!("h\n{text}")
+            );
+            assert_eq!(entries(&dir), ["res"]);
+        }
+        // Without --force the result folder is refused and left alone.
+        assert!(matches!(
+            Staging::create(&out, false),
+            Err(ExperimentError::OutputExists(_))
+        ));
+        assert_eq!(entries(&dir), ["res"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

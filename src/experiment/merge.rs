@@ -4,10 +4,13 @@
 //! `shard_index.csv`, each run's index, integer metrics and block lengths
 //! (see [`super::shard`]). The merge checks that the shards belong together
 //! (same hmasim version, same scenario bytes, same plan, shards 0..N each
-//! exactly once), cuts every file into per-run blocks, and hands the runs in
-//! index order to the same folder writer a single-machine run uses: the
-//! merged files are byte for byte those of an unsharded run. Only
-//! `manifest.json` differs: it records the merge command and `merged_from`.
+//! exactly once) and that every file holds exactly the blocks its index
+//! lists, all before anything is written. Then it reads the runs' blocks in
+//! index order, one run at a time, and hands them to the same folder writer
+//! a single-machine run uses: the merged files are byte for byte those of an
+//! unsharded run, and memory holds one run's rows, not the shards' files.
+//! Only `manifest.json` differs: it records the merge command and
+//! `merged_from`.
 
 use super::ExperimentError;
 use super::manifest::{self, StoredManifest};
@@ -15,6 +18,8 @@ use super::plan::{enumerate_runs, group_by_point};
 use super::runner::{RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 fn merge_error(message: String) -> ExperimentError {
@@ -47,12 +52,13 @@ fn plan_key(m: &StoredManifest) -> String {
     .expect("serialisable")
 }
 
-/// Reads and checks the shard folders `dirs`; returns the merged folder's
-/// manifest (recording `command`) and every run's output in run order.
+/// Checks the shard folders `dirs` (manifests, indexes and the size,
+/// header and runs.csv rows of every file); returns the merged folder's
+/// manifest (recording `command`) and the runs, to be read in run order.
 pub fn merge(
     dirs: &[PathBuf],
     command: Vec<String>,
-) -> Result<(StoredManifest, Vec<RunOutput>), ExperimentError> {
+) -> Result<(StoredManifest, ShardRuns), ExperimentError> {
     if dirs.is_empty() {
         return Err(merge_error("no shard folders given".into()));
     }
@@ -148,7 +154,8 @@ pub fn merge(
     let runs = enumerate_runs(&first.points, first.replication);
     let files = per_run_files(first.trace);
     let headers = headers(first.trace);
-    let mut outputs: Vec<RunOutput> = Vec::with_capacity(runs.len());
+    let keep_open = dirs.len() * files.len() <= MAX_OPEN_FILES;
+    let mut readers: Vec<ShardReader> = Vec::with_capacity(dirs.len());
     for ((d, m), s) in dirs.iter().zip(&manifests).zip(&shards) {
         let index_path = d.join(shard::INDEX_FILE);
         let text = std::fs::read_to_string(&index_path)
@@ -167,69 +174,249 @@ pub fn merge(
                 index_path.display()
             )));
         }
-        outputs.extend(read_blocks(d, m, &entries, files, &headers)?);
+        check_files(d, m, &entries, files, &headers)?;
+        readers.push(ShardReader {
+            dir: d.clone(),
+            point_dirs: m.points.iter().map(|p| p.dir.clone()).collect(),
+            entries,
+            next: 0,
+            open: None,
+        });
     }
-    outputs.sort_by_key(|o| o.row.index);
+    // Shard index -> position in `readers`.
+    let position: BTreeMap<u32, usize> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.index, i))
+        .collect();
+    let order = runs
+        .iter()
+        .map(|r| position[&((r.index % count as usize) as u32)])
+        .collect();
     let mut merged = manifests.swap_remove(0);
     merged.command = command;
     merged.shard = None;
     merged.merged_from = dirs.iter().map(|d| d.display().to_string()).collect();
-    Ok((merged, outputs))
+    let source = ShardRuns {
+        readers,
+        order,
+        files,
+        headers,
+        keep_open,
+    };
+    Ok((merged, source))
 }
 
-/// Cuts one shard's per-run files into the blocks of its runs.
-fn read_blocks(
+/// At most this many shard files are kept open at once; with more shards
+/// each block is read by opening its file (fewer file descriptors than the
+/// usual limit of 1024, whatever the number of shards).
+const MAX_OPEN_FILES: usize = 256;
+
+fn damaged(path: &Path) -> ExperimentError {
+    merge_error(format!(
+        "{} does not match {} (damaged or edited?)",
+        path.display(),
+        shard::INDEX_FILE
+    ))
+}
+
+/// Whether `block` (rows of runs.csv) parses: sweep.csv re-reads them.
+fn runs_rows_parse(block: &[u8]) -> bool {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(block)
+        .records()
+        .all(|r| r.is_ok())
+}
+
+/// Checks one shard's per-run files against its index before anything is
+/// written: every file has the right header and exactly the bytes the index
+/// lists; the runs.csv rows of each run parse.
+fn check_files(
     dir: &Path,
     m: &StoredManifest,
     entries: &[IndexEntry],
     files: &[&str],
     headers: &[Vec<u8>],
-) -> Result<Vec<RunOutput>, ExperimentError> {
-    let mut outputs: Vec<RunOutput> = entries
-        .iter()
-        .map(|e| RunOutput {
-            row: e.row,
-            blocks: vec![Vec::new(); files.len()],
-        })
-        .collect();
+) -> Result<(), ExperimentError> {
     let by_point = group_by_point(entries, m.points.len(), |e| e.row.point);
     for (p, of_point) in m.points.iter().zip(&by_point) {
         for (f, name) in files.iter().enumerate() {
             let path = dir.join(&p.dir).join(name);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
-            let damaged = || {
-                merge_error(format!(
-                    "{} does not match {} (damaged or edited?)",
-                    path.display(),
-                    shard::INDEX_FILE
-                ))
-            };
+            let io_error = |e: std::io::Error| merge_error(format!("{}: {e}", path.display()));
+            let len = std::fs::metadata(&path).map_err(io_error)?.len();
             let header = &headers[f];
-            if !bytes.starts_with(header) {
-                return Err(damaged());
+            let expected = of_point
+                .iter()
+                .try_fold(header.len() as u64, |at, &i| {
+                    at.checked_add(entries[i].lengths[f] as u64)
+                })
+                .ok_or_else(|| damaged(&path))?;
+            if len != expected {
+                return Err(damaged(&path));
             }
-            let mut at = header.len();
-            for &i in of_point {
-                let end = at.checked_add(entries[i].lengths[f]).ok_or_else(damaged)?;
-                let block = bytes.get(at..end).ok_or_else(damaged)?;
-                // runs.csv rows are re-read for sweep.csv: they must parse.
-                if f == 0
-                    && csv::ReaderBuilder::new()
-                        .has_headers(false)
-                        .from_reader(block)
-                        .records()
-                        .any(|r| r.is_err())
-                {
-                    return Err(damaged());
+            let mut reader = BufReader::new(File::open(&path).map_err(io_error)?);
+            let mut read = |n: usize| -> Result<Vec<u8>, ExperimentError> {
+                let mut bytes = vec![0; n];
+                reader.read_exact(&mut bytes).map_err(|e| match e.kind() {
+                    ErrorKind::UnexpectedEof => damaged(&path),
+                    _ => io_error(e),
+                })?;
+                Ok(bytes)
+            };
+            if read(header.len())? != *header {
+                return Err(damaged(&path));
+            }
+            // runs.csv rows are re-read for sweep.csv: they must parse.
+            if f == 0 {
+                for &i in of_point {
+                    if !runs_rows_parse(&read(entries[i].lengths[f])?) {
+                        return Err(damaged(&path));
+                    }
                 }
-                outputs[i].blocks[f] = block.to_vec();
-                at = end;
-            }
-            if at != bytes.len() {
-                return Err(damaged());
             }
         }
     }
-    Ok(outputs)
+    Ok(())
+}
+
+/// The runs of checked shard folders, read back one at a time in run order.
+pub struct ShardRuns {
+    /// One per shard folder, in the order given.
+    readers: Vec<ShardReader>,
+    /// For each run in run order, the reader holding it.
+    order: Vec<usize>,
+    files: &'static [&'static str],
+    headers: Vec<Vec<u8>>,
+    /// Keep every shard's files of its current point open (few shards).
+    keep_open: bool,
+}
+
+impl ShardRuns {
+    /// Hands every run's output to `sink` in run order, reading each run's
+    /// blocks only when its turn comes.
+    pub fn for_each(
+        mut self,
+        mut sink: impl FnMut(RunOutput) -> Result<(), ExperimentError>,
+    ) -> Result<(), ExperimentError> {
+        for &r in &self.order {
+            let output = self.readers[r].next_output(self.files, &self.headers, self.keep_open)?;
+            sink(output)?;
+        }
+        Ok(())
+    }
+}
+
+/// One shard folder, read run after run.
+struct ShardReader {
+    dir: PathBuf,
+    /// Each point's subfolder.
+    point_dirs: Vec<String>,
+    entries: Vec<IndexEntry>,
+    /// The next entry to read.
+    next: usize,
+    /// The point being read and one reader per per-run file.
+    open: Option<(usize, Vec<BlockReader>)>,
+}
+
+impl ShardReader {
+    fn next_output(
+        &mut self,
+        files: &[&str],
+        headers: &[Vec<u8>],
+        keep_open: bool,
+    ) -> Result<RunOutput, ExperimentError> {
+        let entry = &self.entries[self.next];
+        self.next += 1;
+        let point = entry.row.point;
+        if self.open.as_ref().is_none_or(|(p, _)| *p != point) {
+            let dir = self.dir.join(&self.point_dirs[point]);
+            let readers = files
+                .iter()
+                .zip(headers)
+                .map(|(name, header)| BlockReader {
+                    path: dir.join(name),
+                    offset: header.len() as u64,
+                    file: None,
+                })
+                .collect();
+            self.open = Some((point, readers));
+        }
+        let (_, readers) = self.open.as_mut().expect("opened above");
+        let mut blocks = Vec::with_capacity(files.len());
+        for (f, reader) in readers.iter_mut().enumerate() {
+            let block = reader.read(entry.lengths[f], keep_open)?;
+            if f == 0 && !runs_rows_parse(&block) {
+                return Err(damaged(&reader.path));
+            }
+            blocks.push(block);
+        }
+        Ok(RunOutput {
+            row: entry.row,
+            blocks,
+        })
+    }
+}
+
+/// Reads consecutive blocks of one file.
+struct BlockReader {
+    path: PathBuf,
+    /// Where the next block starts.
+    offset: u64,
+    /// The open file, positioned at `offset`, when kept open.
+    file: Option<BufReader<File>>,
+}
+
+impl BlockReader {
+    fn read(&mut self, len: usize, keep_open: bool) -> Result<Vec<u8>, ExperimentError> {
+        let path = &self.path;
+        let io_error = |e: std::io::Error| match e.kind() {
+            ErrorKind::UnexpectedEof => damaged(path),
+            _ => merge_error(format!("{}: {e}", path.display())),
+        };
+        let mut file = match self.file.take() {
+            Some(file) => file,
+            None => {
+                let mut file = BufReader::new(File::open(path).map_err(io_error)?);
+                file.seek(SeekFrom::Start(self.offset)).map_err(io_error)?;
+                file
+            }
+        };
+        let mut block = vec![0; len];
+        file.read_exact(&mut block).map_err(io_error)?;
+        self.offset += len as u64;
+        if keep_open {
+            self.file = Some(file);
+        }
+        Ok(block)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_read_the_same_with_the_file_kept_open_or_not() {
+        let dir = std::env::temp_dir().join(format!("hmasim-merge-blocks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.csv");
+        std::fs::write(&path, b"header\nab\ncde\n\nfg\n").unwrap();
+        for keep_open in [false, true] {
+            let mut reader = BlockReader {
+                path: path.clone(),
+                offset: 7,
+                file: None,
+            };
+            let blocks: Vec<Vec<u8>> = [3, 4, 0, 1, 3]
+                .iter()
+                .map(|&n| reader.read(n, keep_open).unwrap())
+                .collect();
+            assert_eq!(blocks, [&b"ab\n"[..], b"cde\n", b"", b"\n", b"fg\n"]);
+            assert_eq!(reader.file.is_some(), keep_open);
+            let e = reader.read(1, keep_open).unwrap_err().to_string();
+            assert!(e.contains("does not match shard_index.csv"), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

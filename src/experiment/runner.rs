@@ -1,11 +1,12 @@
-//! Running the plan's runs in parallel and gathering their results in run order.
+//! Running the plan's runs in parallel and handing their results over in run order.
 //!
 //! Runs execute on a local rayon pool of `--jobs` threads. Each finished run
 //! is turned at once into its [`RunOutput`]: its integer metrics and its rows
 //! of every per-run CSV (formatted by [`crate::output::csv`]), so memory
-//! holds CSV bytes rather than whole results. `par_iter().collect()` keeps
-//! the input order, so outputs come back in run-index order whatever the
-//! scheduling: output bytes never depend on `--jobs`.
+//! holds CSV bytes rather than whole results. [`run_each`] hands the outputs
+//! to the caller in run-index order whatever the scheduling (a small reorder
+//! buffer holds runs that finished before an earlier one), so the caller can
+//! write them as they come and output bytes never depend on `--jobs`.
 
 use super::ExperimentError;
 use super::plan::{Plan, RunSpec};
@@ -15,8 +16,9 @@ use crate::model::{self, RunOptions};
 use crate::output::csv;
 use crate::scenario::Scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 /// The per-run CSV files, in the order their blocks are kept.
@@ -120,9 +122,14 @@ pub struct RunStats {
     pub wall: Duration,
     /// Events processed by all runs.
     pub events: u64,
+    /// The most runs finished but not yet handed over at once (outputs in
+    /// the reorder buffer or on their way to it): what memory holds beyond
+    /// the runs in progress. At most [`WINDOW_PER_THREAD`] × threads.
+    pub max_unwritten: usize,
 }
 
-/// Runs `runs` of `plan` and returns their outputs in the order of `runs`.
+/// Runs `runs` of `plan` and returns their outputs in the order of `runs`
+/// (all in memory: for a result folder use [`run_each`], which streams).
 ///
 /// If a run fails, no further runs start and the failure of the lowest
 /// run index among those that ran is returned.
@@ -131,28 +138,101 @@ pub fn run_all(
     runs: &[RunSpec],
     options: RunnerOptions,
 ) -> Result<(Vec<RunOutput>, RunStats), ExperimentError> {
+    let mut outputs = Vec::with_capacity(runs.len());
+    let stats = run_each(plan, runs, options, |o| {
+        outputs.push(o);
+        Ok(())
+    })?;
+    Ok((outputs, stats))
+}
+
+/// How far (in runs) a worker may run ahead of the oldest run not yet handed
+/// to the sink, per thread. The reorder buffer holds at most about
+/// `WINDOW_PER_THREAD * threads` outputs whatever the number of runs.
+const WINDOW_PER_THREAD: usize = 4;
+
+/// What the workers and the collecting thread share.
+struct Shared {
+    /// The position in `runs` of the next run to start.
+    next: AtomicUsize,
+    /// How many runs have finished (successfully or not).
+    finished: AtomicUsize,
+    /// Set when a run or the sink failed (or a thread panicked): start no more runs.
+    failed: AtomicBool,
+    /// How many outputs have been handed to the sink.
+    flushed: Mutex<usize>,
+    /// Signalled when `flushed` grows or `failed` is set.
+    progress: Condvar,
+}
+
+impl Shared {
+    fn flushed(&self) -> MutexGuard<'_, usize> {
+        self.flushed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops the workers: none starts another run, none waits any longer.
+    fn stop(&self) {
+        self.failed.store(true, Ordering::SeqCst);
+        // Notify under the lock: a worker between its check and its wait
+        // cannot miss the wake-up.
+        let _flushed = self.flushed();
+        self.progress.notify_all();
+    }
+
+    fn stopped(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+}
+
+/// Calls [`Shared::stop`] when dropped, also while unwinding from a panic,
+/// so that no thread waits forever for a run that will never come.
+struct StopOnDrop<'a> {
+    shared: &'a Shared,
+    always: bool,
+}
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.always || std::thread::panicking() {
+            self.shared.stop();
+        }
+    }
+}
+
+/// Runs `runs` of `plan` and hands each run's output to `sink` in the order
+/// of `runs`, as soon as it and every run before it have finished, so a
+/// caller can write outputs as they come and keep nothing.
+///
+/// Workers take runs in order from a shared counter; a run finished before
+/// an earlier one waits in a reorder buffer until the earlier ones are
+/// handed over. A worker does not start a run more than
+/// [`WINDOW_PER_THREAD`] × threads positions ahead of the oldest run not yet
+/// handed over, so the buffer stays bounded by the number of threads, not
+/// the number of runs. `sink` runs on the calling thread.
+///
+/// If a run or `sink` fails, no further runs start and the error of the
+/// lowest run position among the failures is returned (a run's error, or
+/// the sink's error on that run's output).
+pub fn run_each(
+    plan: &Plan,
+    runs: &[RunSpec],
+    options: RunnerOptions,
+    mut sink: impl FnMut(RunOutput) -> Result<(), ExperimentError>,
+) -> Result<RunStats, ExperimentError> {
     let trace = plan.request.trace;
     let headers = headers(trace);
     let start = Instant::now();
     let events = AtomicU64::new(0);
-    let failed = AtomicBool::new(false);
     let bar = progress_bar(runs.len(), options.progress);
 
-    let execute = |spec: &RunSpec| -> Option<Result<RunOutput, ExperimentError>> {
-        if failed.load(Ordering::Relaxed) {
-            return None;
-        }
+    let execute = |spec: &RunSpec| -> Result<RunOutput, ExperimentError> {
         let scenario = &plan.points[spec.point].scenario;
-        let result = match model::run(scenario, spec.id, RunOptions { trace }) {
-            Ok(r) => r,
-            Err(source) => {
-                failed.store(true, Ordering::Relaxed);
-                return Some(Err(ExperimentError::Run {
-                    run: spec.describe(plan.is_sweep()),
-                    source,
-                }));
+        let result = model::run(scenario, spec.id, RunOptions { trace }).map_err(|source| {
+            ExperimentError::Run {
+                run: spec.describe(plan.is_sweep()),
+                source,
             }
-        };
+        })?;
         let row = RunRow::from_result(spec.index, spec.point, &result);
         let blocks = blocks(scenario, &result, &headers, trace);
         drop(result);
@@ -162,7 +242,7 @@ pub fn run_all(
             bar.set_message(format!("{:.1} M events/s", total as f64 / secs / 1e6));
             bar.inc(1);
         }
-        Some(Ok(RunOutput { row, blocks }))
+        Ok(RunOutput { row, blocks })
     };
 
     let pool = rayon::ThreadPoolBuilder::new()
@@ -171,19 +251,106 @@ pub fn run_all(
         .map_err(|e| {
             ExperimentError::BadArgument(format!("cannot start {:?} threads: {e}", options.jobs))
         })?;
-    let results: Vec<Option<Result<RunOutput, ExperimentError>>> =
-        pool.install(|| runs.par_iter().map(execute).collect());
+    let threads = pool.current_num_threads().max(1);
+    let window = WINDOW_PER_THREAD * threads;
+    let shared = Shared {
+        next: AtomicUsize::new(0),
+        finished: AtomicUsize::new(0),
+        failed: AtomicBool::new(false),
+        flushed: Mutex::new(0),
+        progress: Condvar::new(),
+    };
+
+    // One worker per thread: take the next run, wait while it is too far
+    // ahead of the sink, run it, send its output (with its position).
+    let worker = |tx: mpsc::Sender<(usize, Result<RunOutput, ExperimentError>)>| {
+        let _guard = StopOnDrop {
+            shared: &shared,
+            always: false,
+        };
+        loop {
+            if shared.stopped() {
+                return;
+            }
+            let i = shared.next.fetch_add(1, Ordering::SeqCst);
+            if i >= runs.len() {
+                return;
+            }
+            {
+                let mut flushed = shared.flushed();
+                while i >= *flushed + window && !shared.stopped() {
+                    flushed = shared
+                        .progress
+                        .wait(flushed)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+            if shared.stopped() {
+                return;
+            }
+            let output = execute(&runs[i]);
+            shared.finished.fetch_add(1, Ordering::SeqCst);
+            if output.is_err() {
+                shared.stop();
+            }
+            if tx.send((i, output)).is_err() {
+                return;
+            }
+        }
+    };
+
+    let mut max_unwritten = 0;
+    let first_error = pool.in_place_scope(|scope| {
+        // Whatever happens here (an error, a panic in `sink`), the workers
+        // must not wait for the sink any longer once this returns.
+        let _guard = StopOnDrop {
+            shared: &shared,
+            always: true,
+        };
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            scope.spawn(|_| worker(tx));
+        }
+        drop(tx);
+        // Finished runs waiting for an earlier one, by position.
+        let mut pending: BTreeMap<usize, RunOutput> = BTreeMap::new();
+        let mut handed = 0;
+        let mut first_error: Option<(usize, ExperimentError)> = None;
+        // Ends when every worker has returned.
+        for (i, output) in rx {
+            let finished = shared.finished.load(Ordering::SeqCst);
+            max_unwritten = max_unwritten.max(finished - handed);
+            let output = match output {
+                Ok(o) if first_error.is_none() => o,
+                Ok(_) => continue,
+                Err(e) => {
+                    if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                        first_error = Some((i, e));
+                    }
+                    pending.clear();
+                    continue;
+                }
+            };
+            pending.insert(i, output);
+            while let Some(o) = pending.remove(&handed) {
+                if let Err(e) = sink(o) {
+                    shared.stop();
+                    first_error = Some((handed, e));
+                    pending.clear();
+                    break;
+                }
+                handed += 1;
+            }
+            if first_error.is_none() {
+                *shared.flushed() = handed;
+                shared.progress.notify_all();
+            }
+        }
+        first_error.map(|(_, e)| e)
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
-    }
-    let mut outputs = Vec::with_capacity(results.len());
-    let mut first_error = None;
-    for r in results {
-        match r {
-            Some(Ok(o)) => outputs.push(o),
-            Some(Err(e)) if first_error.is_none() => first_error = Some(e),
-            _ => {}
-        }
     }
     if let Some(e) = first_error {
         return Err(e);
@@ -191,8 +358,9 @@ pub fn run_all(
     let stats = RunStats {
         wall: start.elapsed(),
         events: events.into_inner(),
+        max_unwritten,
     };
-    Ok((outputs, stats))
+    Ok(stats)
 }
 
 fn progress_bar(len: usize, enabled: bool) -> Option<ProgressBar> {
@@ -208,4 +376,103 @@ fn progress_bar(len: usize, enabled: bool) -> Option<ProgressBar> {
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(250));
     Some(bar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::PlanRequest;
+    use crate::experiment::plan::enumerate_runs;
+
+    /// 40 replications x 2 flag values of a small noisy pool.
+    const TEXT: &str = r#"
+[simulation]
+name = "t"
+horizon = "6h"
+seed = 2
+replications = 40
+
+[pool]
+servers = 2
+app_pools = ["ews"]
+
+[worker]
+crash_rate = "4/1d"
+
+[clients]
+users = 10
+request_interval = "5m"
+"#;
+
+    fn plan(text: &str) -> (Plan, Vec<RunSpec>) {
+        let request = PlanRequest {
+            scenario: "t.toml".into(),
+            ..PlanRequest::default()
+        };
+        let plan = Plan::build_from_text(request, text.to_string()).unwrap();
+        let runs = enumerate_runs(&plan.point_entries(), None);
+        (plan, runs)
+    }
+
+    fn jobs(n: usize) -> RunnerOptions {
+        RunnerOptions {
+            jobs: Some(n),
+            progress: false,
+        }
+    }
+
+    #[test]
+    fn outputs_come_in_run_order_and_the_buffer_stays_bounded() {
+        let (plan, runs) = plan(TEXT);
+        assert_eq!(runs.len(), 80);
+        let mut seen = Vec::new();
+        let stats = run_each(&plan, &runs, jobs(3), |o| {
+            // A slow sink: without the window the workers would finish
+            // every run while the first ones are being written.
+            std::thread::sleep(Duration::from_millis(5));
+            seen.push(o.row.index);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..runs.len()).collect::<Vec<_>>());
+        assert!(
+            stats.max_unwritten <= WINDOW_PER_THREAD * 3,
+            "{} outputs waited at once",
+            stats.max_unwritten
+        );
+        let (one, _) = run_all(&plan, &runs, jobs(1)).unwrap();
+        let (three, _) = run_all(&plan, &runs, jobs(3)).unwrap();
+        assert!(one == three, "--jobs 1 and 3 differ");
+    }
+
+    #[test]
+    fn a_failing_sink_stops_the_runs_and_its_error_is_returned() {
+        let (plan, runs) = plan(TEXT);
+        let mut handed = Vec::new();
+        let e = run_each(&plan, &runs, jobs(3), |o| {
+            handed.push(o.row.index);
+            match o.row.index {
+                5 => Err(ExperimentError::BadArgument("disk full".into())),
+                _ => Ok(()),
+            }
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "disk full");
+        assert_eq!(handed, [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_failing_run_stops_the_others_and_its_error_is_returned() {
+        // About 1000 rollovers in 6 hours: every run fails.
+        let text = format!("{TEXT}\n[issuer]\nemergency_rate = \"4000/1d\"\n");
+        let (plan, runs) = plan(&text);
+        let mut handed = 0;
+        let e = run_each(&plan, &runs, jobs(3), |_| {
+            handed += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("failed: more than"), "{e}");
+        assert_eq!(handed, 0);
+    }
 }

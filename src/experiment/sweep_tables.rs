@@ -36,28 +36,45 @@ fn records(bytes: &[u8]) -> Vec<csv::StringRecord> {
         .collect()
 }
 
-/// `sweep.csv`: `runs` is `(point, point values, the run's runs.csv rows)` in
-/// run order; `runs_header` is the header line of runs.csv.
-pub fn sweep_csv(
-    keys: &[String],
-    runs_header: &[u8],
-    runs: &[(usize, &[String], &[u8])],
-) -> Vec<u8> {
-    let mut header = vec!["point".to_string()];
-    header.extend(keys.iter().cloned());
-    if let Some(h) = records(runs_header).first() {
-        header.extend(h.iter().map(str::to_string));
+/// `sweep.csv`, written a run at a time: its header, then each run's rows.
+#[derive(Clone, Debug)]
+pub struct SweepTable {
+    columns: Vec<String>,
+    header: Vec<u8>,
+}
+
+impl SweepTable {
+    /// The table of a sweep over `keys`; `runs_header` is the header line of runs.csv.
+    pub fn new(keys: &[String], runs_header: &[u8]) -> SweepTable {
+        let mut columns = vec!["point".to_string()];
+        columns.extend(keys.iter().cloned());
+        if let Some(h) = records(runs_header).first() {
+            columns.extend(h.iter().map(str::to_string));
+        }
+        let header = CsvWriter::new(&columns).finish();
+        SweepTable { columns, header }
     }
-    let mut w = CsvWriter::new(&header);
-    for (point, values, block) in runs {
+
+    /// The header line.
+    pub fn header(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// The rows of one run: `point`, its `values` (one per key), then each
+    /// row of `block`, the run's rows of runs.csv. The file is the header
+    /// followed by every run's rows in run order.
+    pub fn rows(&self, point: usize, values: &[String], block: &[u8]) -> Vec<u8> {
+        let mut w = CsvWriter::new(&self.columns);
         for record in records(block) {
             let mut cells = vec![point.to_string()];
             cells.extend(values.iter().cloned());
             cells.extend(record.iter().map(str::to_string));
             w.text_row(&cells);
         }
+        let mut bytes = w.finish();
+        bytes.drain(..self.header.len());
+        bytes
     }
-    w.finish()
 }
 
 /// One sweep point as `sweep_summary.csv` needs it.

@@ -447,6 +447,190 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
     assert!(!dir.join("m2").exists());
 }
 
+/// The `(replication, read_session)` of each row of a per-run CSV.
+fn run_keys(text: &str) -> Vec<(u32, bool)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (replication, flag) = (column("replication"), column("read_session"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[replication].parse().unwrap(), r[flag].parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn many_replications_are_written_in_run_order_whatever_the_jobs() {
+    // 30 replications x 2 flag values = 60 short runs of unequal length: with
+    // more threads than cores they finish far out of order, so the rows of
+    // runs that finished early must wait for the earlier runs.
+    let dir = temp_dir("order");
+    let text = NOISY_SWEEP
+        .split("[sweep]")
+        .next()
+        .unwrap()
+        .replace("replications = 3", "replications = 30");
+    write(&dir, "many.toml", &text);
+    for jobs in ["1", "2", "5"] {
+        let out = format!("j{jobs}");
+        let args = [
+            "run",
+            "many.toml",
+            "--out",
+            &out,
+            "--jobs",
+            jobs,
+            "--trace",
+            "--no-charts",
+            "-q",
+        ];
+        assert_code(&hmasim(&dir, &args), 0);
+    }
+    // Every run has rows in each of these files, in run order.
+    let expected: Vec<(u32, bool)> = (0..30).flat_map(|r| [(r, false), (r, true)]).collect();
+    let folders: Vec<_> = ["j1", "j2", "j5"].map(|j| files(&dir.join(j))).into();
+    for (folder, jobs) in folders.iter().zip(["1", "2", "5"]) {
+        let text = |name: &str| String::from_utf8(folder[Path::new(name)].clone()).unwrap();
+        assert_eq!(run_keys(&text("runs.csv")), expected, "--jobs {jobs}");
+        for name in ["timeseries.csv", "timeline.csv", "events.csv"] {
+            let mut keys = run_keys(&text(name));
+            keys.dedup();
+            assert_eq!(keys, expected, "{name} of --jobs {jobs}: runs out of order");
+        }
+    }
+    let reference = &folders[0];
+    for (other, jobs) in folders[1..].iter().zip(["2", "5"]) {
+        assert_eq!(
+            reference.keys().collect::<Vec<_>>(),
+            other.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in reference {
+            if name != Path::new("manifest.json") {
+                assert!(
+                    bytes == &other[name],
+                    "{} differs between --jobs 1 and {jobs}",
+                    name.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_run_failing_after_others_were_written_leaves_nothing() {
+    // Point 1 publishes far more keys than a run supports: its runs fail
+    // after point 0's rows went to the staging folder.
+    let dir = temp_dir("failing");
+    let text = NOISY_SWEEP.split("[sweep]").next().unwrap().to_string()
+        + "[sweep]\n\"issuer.emergency_rate\" = [\"1/1d\", \"1000/1d\"]\n";
+    write(&dir, "failing.toml", &text);
+    let out = hmasim(
+        &dir,
+        &[
+            "run",
+            "failing.toml",
+            "--out",
+            "new/parent/res",
+            "--jobs",
+            "2",
+            "--no-charts",
+            "-q",
+        ],
+    );
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out)
+            .contains("run point 1, seed 5, replication 0, read_session false failed: more than"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(&*dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["failing.toml"],
+        "the staging folder and the parents it made are gone"
+    );
+}
+
+#[test]
+fn a_damaged_shard_file_is_refused_before_anything_is_written() {
+    let dir = temp_dir("damaged");
+    write(&dir, "noisy.toml", NOISY_SWEEP);
+    for k in ["0/2", "1/2"] {
+        let out = format!("shard{}", &k[..1]);
+        let args = [
+            "run",
+            "noisy.toml",
+            "--out",
+            &out,
+            "--shard",
+            k,
+            "--no-charts",
+            "-q",
+        ];
+        assert_code(&hmasim(&dir, &args), 0);
+    }
+    let merge = || {
+        hmasim(
+            &dir,
+            &["merge", "shard0", "shard1", "--out", "m", "--no-charts"],
+        )
+    };
+    let left = || {
+        let mut names: Vec<String> = std::fs::read_dir(&*dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let timeseries = dir.join("shard1/point-002/timeseries.csv");
+    let runs = dir.join("shard0/point-001/runs.csv");
+    let (ts, rs) = (
+        std::fs::read(&timeseries).unwrap(),
+        std::fs::read(&runs).unwrap(),
+    );
+    // One byte more; a row of runs.csv that no longer parses (a byte that
+    // is not UTF-8, same length); a missing file.
+    let mut longer = ts.clone();
+    longer.push(b'\n');
+    let mut not_utf8 = rs.clone();
+    let second_line = rs.iter().position(|&b| b == b'\n').unwrap() + 1;
+    not_utf8[second_line] = 0xff;
+    for (path, bytes, want) in [
+        (
+            &timeseries,
+            Some(longer),
+            "timeseries.csv does not match shard_index.csv",
+        ),
+        (
+            &runs,
+            Some(not_utf8),
+            "runs.csv does not match shard_index.csv",
+        ),
+        (&timeseries, None, "timeseries.csv: "),
+    ] {
+        match bytes {
+            Some(b) => std::fs::write(path, b).unwrap(),
+            None => std::fs::remove_file(path).unwrap(),
+        }
+        let out = merge();
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(want), "{want}: {}", stderr(&out));
+        assert_eq!(left(), ["noisy.toml", "shard0", "shard1"]);
+        std::fs::write(&timeseries, &ts).unwrap();
+        std::fs::write(&runs, &rs).unwrap();
+    }
+    assert_code(&merge(), 0);
+    assert!(dir.join("m/sweep.csv").exists());
+}
+
 #[test]
 fn one_row_re_run_from_the_manifest_reproduces_it() {
     let dir = temp_dir("rerun");
