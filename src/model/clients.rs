@@ -38,7 +38,7 @@ pub struct User {
     pub token_kid: u8,
     /// App pool the prompt loop retries against.
     pub retry_pool: u8,
-    /// A retry or give-up event is pending.
+    /// A retry is pending, or none will come before the user gives up.
     pub retry_pending: bool,
     /// Has had a request rejected (after warm-up).
     pub affected: bool,

@@ -661,7 +661,6 @@ impl<'a> Simulation<'a> {
         for w in self.worker_range(server) {
             self.end_process(w, next_cause);
             let worker = &mut self.workers[w as usize];
-            worker.not_before = SimTime::ZERO;
             let mut queue = std::mem::take(&mut worker.queue);
             self.servers[server as usize].outstanding -= queue.len() as u32;
             for request in queue.drain(..) {
@@ -677,7 +676,14 @@ impl<'a> Simulation<'a> {
         for w in self.worker_range(server) {
             self.workers[w as usize].next_cause = cause;
             if self.sc.worker.start_mode == StartMode::AlwaysRunning {
-                self.spawn_worker(w);
+                // A worker crash just before the server stopped still
+                // delays its next process (R4), whatever happened since.
+                let not_before = self.workers[w as usize].not_before;
+                if self.now >= not_before {
+                    self.spawn_worker(w);
+                } else {
+                    self.schedule_spawn(w, not_before);
+                }
             }
         }
     }
@@ -763,10 +769,11 @@ impl<'a> Simulation<'a> {
     /// Ends the worker's process, if any; its window closes (R10).
     fn end_process(&mut self, worker: u32, next_cause: SpawnCause) -> bool {
         let w = &mut self.workers[worker as usize];
-        w.next_cause = next_cause;
         if !w.has_process() {
+            // Nothing ended: the next process keeps the cause it had.
             return false;
         }
+        w.next_cause = next_cause;
         if let Some(window) = w.window.take() {
             self.recorder.close_window(window.slot, self.now.ms());
         }
@@ -1002,11 +1009,12 @@ impl<'a> Simulation<'a> {
             self.unavailable(user);
             return;
         };
-        self.users[user as usize].last_server = server;
         if !self.servers[server as usize].running() {
             self.unavailable(user);
             return;
         }
+        // Affinity keeps the server the user last *reached* (R9).
+        self.users[user as usize].last_server = server;
         let worker = server * self.app_pools + app_pool;
         if self.workers[worker as usize].process == Process::Ready {
             self.validate(worker, user, kid);
@@ -1075,6 +1083,12 @@ impl<'a> Simulation<'a> {
         if !u.in_loop() {
             u.loop_start = now.ms();
             u.retry_pool = pool as u8;
+            // The user gives up when give_up_after has passed, even if its
+            // retry is then still waiting in a queue (R9).
+            if let Some(limit) = self.sc.clients.give_up_after {
+                let generation = u.retry_generation;
+                self.at(now.after(limit), Event::GiveUp { user, generation });
+            }
         }
         self.ensure_retry(user);
     }
@@ -1087,7 +1101,8 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// A user in a prompt loop has a retry (or its giving up) scheduled.
+    /// A user in a prompt loop has its next retry scheduled, unless it would
+    /// come at or after giving up (scheduled when the loop started).
     fn ensure_retry(&mut self, user: u32) {
         let u = &self.users[user as usize];
         if u.retry_pending {
@@ -1097,15 +1112,15 @@ impl<'a> Simulation<'a> {
         let retry = self
             .now
             .after(draw(&mut self.retry_rng, self.sc.clients.prompt_retry));
-        let event = match self.sc.clients.give_up_after {
-            Some(limit) if retry >= SimTime(start).after(limit) => {
-                let at = SimTime(start).after(limit).max(self.now);
-                (at, Event::GiveUp { user, generation })
-            }
-            _ => (retry, Event::Retry { user, generation }),
-        };
+        let gives_up_first = self
+            .sc
+            .clients
+            .give_up_after
+            .is_some_and(|limit| retry >= SimTime(start).after(limit));
         self.users[user as usize].retry_pending = true;
-        self.at(event.0, event.1);
+        if !gives_up_first {
+            self.at(retry, Event::Retry { user, generation });
+        }
     }
 
     /// The prompt-loop episode of `user` ends now.

@@ -10,4 +10,5 @@ mod invariants;
 mod lifecycle;
 mod oracle;
 mod regression;
+mod review;
 mod scenario_errors;
