@@ -102,3 +102,46 @@ pub fn windows(r: &RunResult) -> Vec<(u64, u64, &'static str, u32)> {
         .map(|w| (w.start_ms, w.end_ms, w.cause.as_str(), w.rollover))
         .collect()
 }
+
+/// Two servers, one app pool, the oracle's single user every 10 s and a
+/// rollover at 1h, nothing random: a base for balancer and maintenance cases.
+pub const TWO_SERVERS: &str = r#"
+[simulation]
+name = "two-servers"
+horizon = "4h"
+[issuer]
+token_lifetime = ["60m", "60m"]
+renew_before = "0s"
+rollover_every = "off"
+[[issuer.rollover]]
+at = "1h"
+[directory]
+replication_delay = ["3h", "3h"]
+[auth_admin]
+interval = "off"
+[pool]
+servers = 2
+app_pools = ["ews"]
+[worker]
+update_latency = ["2s", "2s"]
+ma_recycle_rate = 0
+crash_rate = 0
+[server]
+crash_rate = 0
+[maintenance]
+rolling_every = "off"
+[clients]
+users = 1
+arrivals = "fixed"
+request_interval = "10s"
+prompt_retry = ["20s", "20s"]
+"#;
+
+/// The `[start, end)` intervals in which `server` was in `state`.
+pub fn intervals(r: &RunResult, server: u32, state: hmasim::metrics::StateKind) -> Vec<(u64, u64)> {
+    r.timeline
+        .iter()
+        .filter(|i| i.server == server && i.state == state)
+        .map(|i| (i.start_ms, i.end_ms))
+        .collect()
+}

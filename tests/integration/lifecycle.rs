@@ -2,16 +2,10 @@
 //! maintenance drain and return, give-up. Same common setting as the oracle
 //! cases (one user, a request every 10 s, probes every 5 s, 2 to fail or join).
 
-use crate::common::{RECYCLE_AT_2H, oracle_scenario, run, scenario, windows};
-use hmasim::metrics::{RunResult, StateKind};
-
-fn intervals(r: &RunResult, server: u32, state: StateKind) -> Vec<(u64, u64)> {
-    r.timeline
-        .iter()
-        .filter(|i| i.server == server && i.state == state)
-        .map(|i| (i.start_ms, i.end_ms))
-        .collect()
-}
+use crate::common::{
+    RECYCLE_AT_2H, TWO_SERVERS, intervals, oracle_scenario, run, scenario, windows,
+};
+use hmasim::metrics::StateKind;
 
 #[test]
 fn server_crash_fails_requests_until_the_balancer_notices_then_reboots() {
@@ -56,45 +50,16 @@ server = 0
     assert!(r.windows.is_empty());
 }
 
-const TWO_SERVERS_MAINTENANCE: &str = r#"
-[simulation]
-name = "maintenance"
-horizon = "4h"
-[issuer]
-token_lifetime = ["60m", "60m"]
-renew_before = "0s"
-rollover_every = "off"
-[[issuer.rollover]]
-at = "1h"
-[directory]
-replication_delay = ["3h", "3h"]
-[auth_admin]
-interval = "off"
-[pool]
-servers = 2
-app_pools = ["ews"]
-[worker]
-update_latency = ["2s", "2s"]
-ma_recycle_rate = 0
-crash_rate = 0
-[server]
-crash_rate = 0
-[maintenance]
-rolling_every = "off"
-[[maintenance.window]]
-server = 1
-start = "50m"
-duration = "30m"
-[clients]
-users = 1
-arrivals = "fixed"
-request_interval = "10s"
-prompt_retry = ["20s", "20s"]
-"#;
+/// [`TWO_SERVERS`] with server 1 in maintenance from 50m for 30m.
+fn two_servers_maintenance() -> String {
+    format!(
+        "{TWO_SERVERS}\n[[maintenance.window]]\nserver = 1\nstart = \"50m\"\nduration = \"30m\"\n"
+    )
+}
 
 #[test]
 fn maintenance_drains_goes_offline_and_returns_with_new_processes() {
-    let sc = scenario(TWO_SERVERS_MAINTENANCE);
+    let sc = scenario(&two_servers_maintenance());
     for flag in [false, true] {
         let r = run(&sc, 1, flag);
         // Probes fail from 50m; the second failed probe (50m 5s) removes
@@ -237,7 +202,7 @@ fn failing_established_updates_hold_again_until_the_process_ends() {
 #[test]
 fn the_auth_admin_job_fails_over_to_the_lowest_server_that_is_up() {
     // Anchor 1 is in maintenance (offline from 5s) at the 1h run: server 0 runs it.
-    let text = TWO_SERVERS_MAINTENANCE
+    let text = two_servers_maintenance()
         .replace("interval = \"off\"", "interval = \"1h\"\nanchor = 1")
         .replace("start = \"50m\"", "start = \"0s\"")
         .replace("duration = \"30m\"", "duration = \"90m\"");

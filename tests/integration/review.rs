@@ -18,7 +18,8 @@
 //! 2h = 7 200 000 ms, 30m = 1 800 000 ms.
 
 use crate::common::{
-    RECYCLE_AT_2H, oracle_scenario, oracle_text, run, run_with, scenario, windows,
+    RECYCLE_AT_2H, TWO_SERVERS, intervals, oracle_scenario, oracle_text, run, run_with, scenario,
+    windows,
 };
 use hmasim::metrics::{RunResult, StateKind};
 use hmasim::scenario::{MillisRange, StartMode};
@@ -28,14 +29,6 @@ fn windows_at(r: &RunResult) -> Vec<(u32, u64, u64, &'static str, u32)> {
     r.windows
         .iter()
         .map(|w| (w.server, w.start_ms, w.end_ms, w.cause.as_str(), w.rollover))
-        .collect()
-}
-
-fn intervals(r: &RunResult, server: u32, state: StateKind) -> Vec<(u64, u64)> {
-    r.timeline
-        .iter()
-        .filter(|i| i.server == server && i.state == state)
-        .map(|i| (i.start_ms, i.end_ms))
         .collect()
 }
 
@@ -463,38 +456,6 @@ fn give_up_when_the_next_retry_falls_at_the_limit() {
 }
 
 // ---- R9: client affinity ------------------------------------------------------------
-
-const TWO_SERVERS: &str = r#"
-[simulation]
-name = "review"
-horizon = "4h"
-[issuer]
-token_lifetime = ["60m", "60m"]
-renew_before = "0s"
-rollover_every = "off"
-[[issuer.rollover]]
-at = "1h"
-[directory]
-replication_delay = ["3h", "3h"]
-[auth_admin]
-interval = "off"
-[pool]
-servers = 2
-app_pools = ["ews"]
-[worker]
-update_latency = ["2s", "2s"]
-ma_recycle_rate = 0
-crash_rate = 0
-[server]
-crash_rate = 0
-[maintenance]
-rolling_every = "off"
-[clients]
-users = 1
-arrivals = "fixed"
-request_interval = "10s"
-prompt_retry = ["20s", "20s"]
-"#;
 
 #[test]
 fn client_affinity_keeps_the_server_while_it_is_in_the_pool() {
