@@ -19,8 +19,6 @@
 //! - [`experiment`]: replications, paired comparisons, sweeps, parallel execution.
 //! - [`output`]: CSVs, manifest, charts, report.
 
-#![warn(missing_docs)]
-
 pub mod engine;
 pub mod experiment;
 pub mod metrics;
