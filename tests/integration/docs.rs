@@ -1,0 +1,365 @@
+//! The documentation in `docs/` against the code: examples parse as they
+//! claim, every column, stream, trace kind and fingerprint code is named, and
+//! every test the docs cite exists. A failure here means the docs drifted.
+
+use crate::common::{run_with, scenario};
+use hmasim::model::event::{Event, WindowSource};
+use hmasim::model::keys::KeySet;
+use hmasim::output::csv;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The first ```toml block after the heading line `heading` of `text`.
+fn toml_block_after(text: &str, heading: &str) -> String {
+    let start = text
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("no heading {heading:?}"));
+    let rest = &text[start..];
+    let open = rest.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let close = rest[open..].find("```").expect("a closed block");
+    rest[open..open + close].to_string()
+}
+
+/// Backticked spans of `text`.
+fn code_spans(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+#[test]
+fn the_full_example_of_scenario_md_is_the_defaults_plus_its_lists() {
+    let doc = read("docs/scenario.md");
+    let full = scenario(&toml_block_after(&doc, "## A file with every field"));
+    assert_eq!(
+        (
+            full.issuer.rollovers.len(),
+            full.maintenance.windows.len(),
+            full.events.len()
+        ),
+        (1, 1, 1)
+    );
+    let mut stripped = full.clone();
+    stripped.issuer.rollovers.clear();
+    stripped.maintenance.windows.clear();
+    stripped.events.clear();
+    let minimal = scenario(&format!(
+        "[simulation]\nname = \"{}\"\nhorizon = \"14d\"\n",
+        full.simulation.name
+    ));
+    assert_eq!(stripped, minimal);
+}
+
+#[test]
+fn every_key_of_the_full_example_has_a_row_in_scenario_md() {
+    let doc = read("docs/scenario.md");
+    let example = toml_block_after(&doc, "## A file with every field");
+    let mut keys = 0;
+    for line in example.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if let Some((key, _)) = line.split_once('=') {
+            let row = format!("| `{}` |", key.trim());
+            assert!(doc.contains(&row), "docs/scenario.md has no row {row}");
+            keys += 1;
+        }
+    }
+    assert!(keys > 50, "only {keys} keys found in the example");
+}
+
+#[test]
+fn outputs_md_names_every_column_of_every_per_run_file() {
+    let doc = read("docs/outputs.md");
+    let spans = code_spans(&doc);
+    let all = [
+        &csv::RUNS_COLUMNS[..],
+        &csv::WINDOWS_COLUMNS[..],
+        &csv::TIMESERIES_COLUMNS[..],
+        &csv::TIMELINE_COLUMNS[..],
+        &csv::ROLLOVERS_COLUMNS[..],
+        &csv::EVENTS_COLUMNS[..],
+    ];
+    for column in all.into_iter().flatten() {
+        let named = spans
+            .iter()
+            .any(|s| s.split(", ").any(|part| part == *column));
+        assert!(named, "docs/outputs.md does not name the column `{column}`");
+    }
+}
+
+#[test]
+fn outputs_md_names_every_trace_kind() {
+    let doc = read("docs/outputs.md");
+    let spans = code_spans(&doc);
+    let sc = scenario(&read("tests/golden/small.toml"));
+    let r = run_with(&sc, sc.simulation.seed, false, true);
+    let mut kinds: Vec<&str> = r.trace.iter().map(|t| t.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert!(kinds.len() > 15, "{kinds:?}");
+    for kind in kinds {
+        assert!(
+            spans.contains(&kind),
+            "docs/outputs.md does not describe the trace kind `{kind}`"
+        );
+    }
+}
+
+/// Stream names with their variable parts replaced by `*`.
+fn pattern(name: &str) -> String {
+    let mut out = String::new();
+    let mut skip = None;
+    for c in name.chars() {
+        match (skip, c) {
+            (None, '{') => skip = Some('}'),
+            (None, '<') => skip = Some('>'),
+            (Some(end), c) if c == end => {
+                skip = None;
+                out.push('*');
+            }
+            (Some(_), _) => {}
+            (None, c) => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn model_md_lists_every_random_stream() {
+    let mut in_code = Vec::new();
+    for entry in std::fs::read_dir(root().join("src/model")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for piece in text.split(".stream(").skip(1) {
+            let piece = piece.trim_start_matches("&format!(");
+            if let Some(name) = piece.strip_prefix('"').and_then(|p| p.split('"').next()) {
+                in_code.push(pattern(name));
+            }
+        }
+    }
+    in_code.sort();
+    in_code.dedup();
+    assert!(in_code.len() >= 14, "{in_code:?}");
+    let doc = read("docs/model.md");
+    let table = &doc[doc.find("### The streams and their draws").unwrap()..];
+    let table = &table[..table.find("\n\n**").unwrap()];
+    let mut in_docs: Vec<String> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(pattern)
+        .collect();
+    in_docs.sort();
+    assert_eq!(in_docs, in_code);
+}
+
+#[test]
+fn model_md_gives_every_fingerprint_code_and_priority() {
+    let doc = read("docs/model.md");
+    let k = KeySet::EMPTY;
+    let events = [
+        (
+            Event::ServerCrash {
+                server: 0,
+                scripted: false,
+            },
+            "server crash tick",
+        ),
+        (
+            Event::WorkerCrash {
+                worker: 0,
+                scripted: false,
+            },
+            "worker crash tick",
+        ),
+        (
+            Event::MaRecycle {
+                worker: 0,
+                scripted: false,
+            },
+            "MA recycle",
+        ),
+        (
+            Event::PeriodicRecycle {
+                worker: 0,
+                generation: 0,
+                scripted: false,
+            },
+            "periodic recycle",
+        ),
+        (
+            Event::MaintenanceStart {
+                server: 0,
+                source: WindowSource::Rolling,
+            },
+            "maintenance start",
+        ),
+        (Event::MaintenanceCycle, "maintenance cycle"),
+        (
+            Event::RolloverPublish { key: 1, lead: 0 },
+            "rollover publish",
+        ),
+        (Event::RolloverSign { key: 1 }, "rollover sign"),
+        (Event::RolloverRetire { key: 0 }, "rollover retire"),
+        (
+            Event::DirectoryWriteVisible { keys: k },
+            "local AD write visible",
+        ),
+        (Event::AuthAdminRun, "auth admin run"),
+        (
+            Event::AuthAdminDone {
+                keys: k,
+                failed: false,
+            },
+            "auth admin completion",
+        ),
+        (
+            Event::UpdateDone {
+                worker: 0,
+                generation: 0,
+                keys: k,
+            },
+            "update completion",
+        ),
+        (
+            Event::HoldEnd {
+                worker: 0,
+                generation: 0,
+            },
+            "hold end",
+        ),
+        (
+            Event::CacheReload {
+                worker: 0,
+                generation: 0,
+            },
+            "cache reload",
+        ),
+        (Event::RebootDone { server: 0 }, "reboot done"),
+        (Event::MaintenanceEnd { server: 0 }, "maintenance end"),
+        (Event::WorkerSpawn { worker: 0 }, "worker spawn"),
+        (
+            Event::WorkerReady {
+                worker: 0,
+                generation: 0,
+            },
+            "worker ready",
+        ),
+        (Event::Probe, "probe round"),
+        (
+            Event::Retry {
+                user: 0,
+                generation: 0,
+            },
+            "prompt retry",
+        ),
+        (
+            Event::GiveUp {
+                user: 0,
+                generation: 0,
+            },
+            "give-up",
+        ),
+    ];
+    let table = &doc[doc
+        .find("| priority | class | events |")
+        .expect("the priority table")..];
+    let priority_rows: Vec<&str> = table.lines().take_while(|l| l.starts_with('|')).collect();
+    for (event, name) in events {
+        let (kind, _) = event.code();
+        let row = format!("| {kind} | {name}");
+        assert!(
+            doc.lines().any(|l| l.starts_with(&row)),
+            "docs/model.md has no fingerprint row {row:?}"
+        );
+        let class = priority_rows
+            .iter()
+            .find(|l| l.starts_with(&format!("| {} |", event.priority())))
+            .unwrap_or_else(|| panic!("no priority row {}", event.priority()));
+        assert!(
+            class.contains(name),
+            "{name}: priority {} row {class:?} does not list it",
+            event.priority()
+        );
+    }
+    let regular = format!(
+        "| {} | regular request",
+        hmasim::model::event::KIND_REGULAR_REQUEST
+    );
+    assert!(doc.contains(&regular));
+}
+
+/// `module::name` or `module::tests::name`, optionally ending in `*`.
+fn cited_tests(text: &str) -> Vec<(String, String, bool)> {
+    code_spans(text)
+        .into_iter()
+        .filter_map(|span| {
+            let parts: Vec<&str> = span.split("::").collect();
+            let ok = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            };
+            let (module, name) = match parts.as_slice() {
+                [m, n] => (*m, *n),
+                [m, "tests", n] => (*m, *n),
+                _ => return None,
+            };
+            let (name, prefix) = match name.strip_suffix('*') {
+                Some(n) => (n, true),
+                None => (name, false),
+            };
+            (ok(module) && ok(name)).then(|| (module.to_string(), name.to_string(), prefix))
+        })
+        .collect()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_test_the_docs_cite_exists() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join("tests"), &mut files);
+    let mut checked = 0;
+    for doc in ["docs/model.md", "docs/outputs.md", "docs/scenario.md"] {
+        for (module, name, prefix) in cited_tests(&read(doc)) {
+            let file = files
+                .iter()
+                .find(|f| f.file_stem().is_some_and(|s| s == module.as_str()))
+                .unwrap_or_else(|| panic!("{doc}: no file for module `{module}`"));
+            let text = std::fs::read_to_string(file).unwrap();
+            let found = text.split("fn ").skip(1).any(|f| {
+                let id: String = f
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if prefix {
+                    id.starts_with(&name)
+                } else {
+                    id == name
+                }
+            });
+            assert!(
+                found,
+                "{doc} cites `{module}::{name}{}`, which {} lacks",
+                if prefix { "*" } else { "" },
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} citations found");
+}
