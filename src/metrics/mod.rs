@@ -1,4 +1,4 @@
-//! What a run measured (`../shared/model.md` section 4).
+//! What a run measured (`docs/model.md` section 7, "Measurement").
 //!
 //! The model fills a [`Recorder`] while it runs; writers and the experiment
 //! layer read the finished records. Nothing here knows about the engine or

@@ -1,4 +1,4 @@
-//! The HMA model (`../shared/model.md` section 1) on top of the engine.
+//! The HMA model (`docs/model.md`: rules R1 to R10) on top of the engine.
 //!
 //! ```text
 //!          issuer (Azure AD)                                  clients (users)
@@ -16,8 +16,8 @@
 //! One file per entity: [`issuer`], [`directory`], [`auth_admin`],
 //! [`server`], [`worker`], [`balancer`], [`clients`]; [`event`] holds the
 //! events and the same-instant priority table; [`sim`] binds them to the
-//! engine. Decisions the specification leaves open are listed in
-//! `docs/model.md`.
+//! engine. `docs/model.md` specifies every rule and decision, naming the
+//! code that encodes it.
 
 pub mod auth_admin;
 pub mod balancer;

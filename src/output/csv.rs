@@ -1,4 +1,4 @@
-//! CSV writers: records in, bytes out (`model.md` section 5).
+//! CSV writers: records in, bytes out (columns defined in `docs/outputs.md`).
 //!
 //! Each writer is a pure function of its input so that the same runs always
 //! give the same bytes; the caller writes them with [`super::atomic`]. Rows
@@ -9,8 +9,8 @@
 //! from the user).
 //!
 //! Every per-run file starts with the run key `seed,replication,read_session`,
-//! except `events.csv`, whose first columns are exactly the
-//! `time_ms,kind,server,app_pool,detail` of `model.md`; the run key follows
+//! except `events.csv`, whose first columns are the event itself,
+//! `time_ms,kind,server,app_pool,detail`; the run key follows
 //! them, because a flag comparison always holds two runs (and usually many
 //! replications), so the events of one file would be ambiguous without it. `timeline.csv` and `rollovers.csv` are our
 //! additions: they hold what is needed to redraw the timeline chart from the
@@ -86,7 +86,7 @@ pub const TIMESERIES_COLUMNS: [&str; 9] = [
     "workers_failing",
 ];
 
-/// `events.csv` columns (model.md's five, then the run key; see the module doc).
+/// `events.csv` columns (the event's five, then the run key; see the module doc).
 pub const EVENTS_COLUMNS: [&str; 8] = [
     "time_ms",
     "kind",

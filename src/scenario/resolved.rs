@@ -8,7 +8,7 @@
 use crate::engine::Millis;
 use serde::Serialize;
 
-/// A whole validated scenario (`../shared/model.md` section 3).
+/// A whole validated scenario (fields in `docs/scenario.md`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scenario {
     /// `[simulation]`

@@ -2,8 +2,8 @@
 //! consistency.
 //!
 //! Every check names the dotted field and the source location of the value
-//! (or of the table that lacks it). Defaults are the ones of `model.md`
-//! section 3; they are written once, in the `DEFAULT_*` strings below, in the
+//! (or of the table that lacks it). Defaults are the ones of
+//! `docs/scenario.md`; they are written once, in the `DEFAULT_*` strings below, in the
 //! same form a user would write them, and go through the same parsers.
 
 use super::error::{Location, ScenarioError};
@@ -63,7 +63,7 @@ pub fn validate(raw: &RawScenario, text: &str, origin: &str) -> Result<Scenario>
     })
 }
 
-// Defaults, as a user would write them (model.md section 3).
+// Defaults, as a user would write them (docs/scenario.md).
 const DEFAULT_SEED: u64 = 1;
 const DEFAULT_REPLICATIONS: u32 = 1;
 const DEFAULT_BUCKET: &str = "1m";

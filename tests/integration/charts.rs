@@ -66,7 +66,7 @@ fn state(server: u32, pool: &str, state: StateKind, start: u64, end: u64) -> Sta
     }
 }
 
-/// Oracle case O1 (model.md section 6), as the model should record it.
+/// Oracle case O1 (docs/model.md section 9), as the model should record it.
 fn o1(read_session: bool) -> RunResult {
     let recycled_end = if read_session { 7_232_000 } else { 9_032_000 };
     let windows = vec![

@@ -34,7 +34,7 @@ server = 0
 app_pool = "ews"
 "#;
 
-/// The common setting of the oracle cases (model.md section 6), with the
+/// The common setting of the oracle cases (docs/model.md section 9), with the
 /// rollover instant, the replication delay and extra TOML appended.
 pub fn oracle_scenario(rollover_at: &str, replication_delay: &str, extra: &str) -> Scenario {
     scenario(&oracle_text(rollover_at, replication_delay, extra))

@@ -6,9 +6,9 @@ use hmasim::experiment::{Plan, PlanRequest};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Model.md section 6, O1: one server, one user every 10 s, one explicit
-/// rollover at 1h and a scripted MA recycle at 2h. The recycled process meets
-/// the unknown key: flag off it holds `failed_update_hold` + latency, flag on
+/// Oracle O1 (docs/model.md section 9): one server, one user every 10 s, one
+/// explicit rollover at 1h and a scripted MA recycle at 2h. The recycled
+/// process meets the unknown key: flag off it holds `failed_update_hold` + latency, flag on
 /// only the latency, in every replication.
 fn o1_text() -> String {
     let text = crate::common::oracle_text("1h", "3h", crate::common::RECYCLE_AT_2H)

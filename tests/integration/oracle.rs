@@ -1,4 +1,4 @@
-//! The hand-computed oracle cases O1 to O3 of model.md section 6.
+//! The hand-computed oracle cases O1 to O3 of docs/model.md section 9.
 
 use crate::common::{RECYCLE_AT_2H, oracle_scenario, run, windows};
 

@@ -1,8 +1,8 @@
 //! Independent review: hand-computed cases that probe the rules of
-//! `../shared/model.md` (R1-R10, section 4's same-instant order) beyond the
+//! `docs/model.md` (rules R1-R10, section 4's same-instant order) beyond the
 //! oracle cases O1-O3. Every expectation is derived in the comment above it
-//! from the rules' letter and, where the specification leaves a choice open,
-//! from the decision recorded in `docs/model.md` (named when used).
+//! from the rules' letter, including the decisions `docs/model.md` records
+//! (named when used).
 //!
 //! Two of these found real deviations, since fixed (their comments say
 //! "REGRESSION" with the rule and what the code did):
@@ -220,14 +220,14 @@ fn a_reload_after_retirement_drops_the_old_key() {
 #[test]
 fn a_retirement_and_a_reload_at_the_same_instant_keep_scheduling_order() {
     // As above with retire_after 40m: k0 retires at 1h 40m, the instant of the
-    // first reload. Both are key changes; section 2 orders them by insertion
-    // sequence: the reload was scheduled at the spawn (t = 0), the retirement
+    // first reload. Both are key changes; docs/model.md section 4 orders them
+    // by insertion sequence: the reload was scheduled at the spawn (t = 0), the retirement
     // at 1h (when k1 started signing), so the reload runs first and keeps k0,
     // and the 1h 40m k0 request is accepted (no window on rollover 0). The
     // worker still lacks k1: the token renewed at 2h carries k1 and the
     // established worker updates, window [7 200 000, 7 202 000) on rollover 1.
-    // (If section 4's parenthesised list were read as an order inside the
-    // class, the retirement would run first and the window would open at
+    // (If the listing order of the key-change class were read as an order
+    // inside the class, the retirement would run first and the window would open at
     // 1h 40m on rollover 0, as in the case above.)
     let mut sc = oracle_scenario("1h", "3h", "");
     sc.issuer.token_lifetime = ms(7_200_000);

@@ -10,7 +10,7 @@ use hmasim::scenario::{
 };
 use proptest::prelude::*;
 
-/// model.md section 3, verbatim (every field set).
+/// Every field set, to its default or an example (as docs/scenario.md's full example).
 const FULL: &str = r#"
 [simulation]
 name = "rolling-maintenance"   # required; used in output names
@@ -686,7 +686,7 @@ const NASTY: &[&str] = &[
     "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, -1]",
 ];
 
-/// Every (table, key) of the file, from model.md's example.
+/// Every (table, key) of the file, from the full example above.
 fn keys() -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut table = String::new();
