@@ -363,3 +363,134 @@ fn every_test_the_docs_cite_exists() {
     }
     assert!(checked > 40, "only {checked} citations found");
 }
+
+// ---- Details an independent reimplementation had to read from traces --------
+// (docs/model.md R8 "The cursor when the pool changes" and R9 "Retries").
+
+#[test]
+fn the_round_robin_walk_goes_on_when_servers_leave_and_join() {
+    use hmasim::engine::StreamRng;
+    use hmasim::model::balancer::Balancer;
+    use hmasim::scenario::Algorithm;
+    let mut b = Balancer::new(
+        Algorithm::RoundRobin,
+        4,
+        StreamRng::new(1, 0, "clients.routing"),
+    );
+    let mut next = |b: &mut Balancer| b.route(|_| 0);
+    assert_eq!(next(&mut b), Some(0));
+    // Server 1 was next and leaves: its turn goes to the next higher index.
+    b.remove(1);
+    assert_eq!(
+        (next(&mut b), next(&mut b), next(&mut b)),
+        (Some(2), Some(3), Some(0))
+    );
+    // Server 1 rejoins while 2 is next: the walk goes on from 2 and visits 1
+    // when it gets there.
+    b.add(1);
+    let walk: Vec<_> = (0..5).map(|_| next(&mut b)).collect();
+    assert_eq!(walk, [Some(2), Some(3), Some(0), Some(1), Some(2)]);
+    // An empty pool routes nowhere; the first server to rejoin is next, and
+    // one that joins after it waits for the walk to reach it.
+    for s in 0..4 {
+        b.remove(s);
+    }
+    assert_eq!(next(&mut b), None);
+    b.add(3);
+    b.add(1);
+    assert_eq!((next(&mut b), next(&mut b)), (Some(3), Some(1)));
+}
+
+#[test]
+fn a_retry_waiting_in_a_queue_is_not_pending_and_retries_go_to_the_episodes_pool() {
+    // One user every 10 s over app pools ews and mapi (request n goes to
+    // pool n mod 2), flag on, rollover at 1h, restart_delay 30 s.
+    // - 59m 59s: ews recycled. 1h: k1 signs; the 1h token carries k1; the
+    //   1h request spawns ews (loads {k0}, ready 1h 0m 30s) and waits.
+    // - 1h 0m 5s: mapi crashes (next process not before 1h 0m 35s). The
+    //   1h 0m 10s request (mapi, k1) waits; mapi spawns 1h 0m 35s, ready 1h 1m 5s.
+    // - 1h 0m 20s (ews) waits. 1h 0m 30s: ews ready, rejects both: the
+    //   episode starts, its retry pool is ews, retry R1 due 1h 0m 50s.
+    // - 1h 0m 45s: ews crashes (next not before 1h 1m 15s). R1 is sent at
+    //   1h 0m 50s and waits in ews's queue: no longer pending.
+    // - 1h 1m 5s: mapi rejects the 1h 0m 10s request. No retry is pending
+    //   (R1 waits in a queue), so R2 is drawn: due 1h 1m 25s, to ews (the
+    //   episode's pool; mapi, updated at 1h 1m 7s, would accept it). R2
+    //   waits in ews's queue behind R1.
+    // - 1h 1m 45s: ews ready (loads {k0}): rejects R1, then R2. At R1's
+    //   rejection no retry is pending (R2 was sent): R3 due 1h 2m 5s;
+    //   at R2's, R3 is pending. R3 is accepted: episode [1h 0m 30s, 1h 2m 5s).
+    // Were a queued retry pending, R2 would not exist: 4 rejections. Were
+    // retries sent to the pool whose rejection scheduled them, R2 would go to
+    // mapi and be accepted at 1h 1m 25s.
+    let sc = scenario(
+        r#"
+[simulation]
+name = "pending"
+horizon = "2h"
+[org]
+read_session = true
+[issuer]
+token_lifetime = ["60m", "60m"]
+renew_before = "0s"
+rollover_every = "off"
+[[issuer.rollover]]
+at = "1h"
+[directory]
+replication_delay = ["3h", "3h"]
+[auth_admin]
+interval = "off"
+[pool]
+servers = 1
+app_pools = ["ews", "mapi"]
+[worker]
+update_latency = ["2s", "2s"]
+restart_delay = "30s"
+ma_recycle_rate = 0
+crash_rate = 0
+[server]
+crash_rate = 0
+[maintenance]
+rolling_every = "off"
+[[event]]
+at = "59m 59s"
+kind = "ma_recycle"
+server = 0
+app_pool = "ews"
+[[event]]
+at = "1h 0m 5s"
+kind = "worker_crash"
+server = 0
+app_pool = "mapi"
+[[event]]
+at = "1h 0m 45s"
+kind = "worker_crash"
+server = 0
+app_pool = "ews"
+[clients]
+users = 1
+arrivals = "fixed"
+request_interval = "10s"
+prompt_retry = ["20s", "20s"]
+"#,
+    );
+    let r = run_with(&sc, 1, true, true);
+    let rejections: Vec<(u64, Option<u32>)> = r
+        .trace
+        .iter()
+        .filter(|t| t.kind == "request_rejected")
+        .map(|t| (t.time_ms, t.app_pool))
+        .collect();
+    let (ews, mapi) = (Some(0), Some(1));
+    assert_eq!(
+        rejections,
+        [
+            (3_630_000, ews),
+            (3_630_000, ews),
+            (3_665_000, mapi),
+            (3_705_000, ews),
+            (3_705_000, ews)
+        ]
+    );
+    assert_eq!((r.totals.episodes, r.totals.episode_ms_total), (1, 95_000));
+}
