@@ -377,7 +377,7 @@ fn the_round_robin_walk_goes_on_when_servers_leave_and_join() {
         4,
         StreamRng::new(1, 0, "clients.routing"),
     );
-    let mut next = |b: &mut Balancer| b.route(|_| 0);
+    let next = |b: &mut Balancer| b.route(|_| 0);
     assert_eq!(next(&mut b), Some(0));
     // Server 1 was next and leaves: its turn goes to the next higher index.
     b.remove(1);
