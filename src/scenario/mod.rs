@@ -8,6 +8,7 @@
 //! field by field in `docs/scenario.md`.
 
 pub mod error;
+pub mod examples;
 pub mod file;
 pub mod resolved;
 pub mod validate;

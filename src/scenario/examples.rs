@@ -1,0 +1,129 @@
+//! The bundled scenarios of `scenarios/`, compiled into the binary so that
+//! `hmasim example NAME` gives an installed `hmasim` a starting point without
+//! the repository.
+//!
+//! Each file opens with a comment line `# NAME: what it shows`; a test keeps
+//! [`EXAMPLES`] equal to the folder, so a new bundled scenario cannot be left
+//! out.
+
+/// One bundled scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Example {
+    /// File stem in `scenarios/` (`baseline` for `scenarios/baseline.toml`).
+    pub name: &'static str,
+    /// The file's bytes, exactly.
+    pub text: &'static str,
+}
+
+impl Example {
+    /// What the scenario shows: its first comment line without `# NAME: `.
+    pub fn summary(&self) -> &'static str {
+        let first = self.text.lines().next().unwrap_or_default();
+        let line = first.trim_start_matches('#').trim();
+        match line.split_once(':') {
+            Some((name, rest)) if name.trim() == self.name => rest.trim(),
+            _ => line,
+        }
+    }
+}
+
+/// Declares one example from `scenarios/NAME.toml`.
+macro_rules! example {
+    ($name:literal) => {
+        Example {
+            name: $name,
+            text: include_str!(concat!("../../scenarios/", $name, ".toml")),
+        }
+    };
+}
+
+/// Every bundled scenario, simplest first (the order of the README).
+pub const EXAMPLES: [Example; 5] = [
+    example!("baseline"),
+    example!("patch-night"),
+    example!("crash-storm"),
+    example!("affinity"),
+    example!("large-org"),
+];
+
+/// The example called `name` (`baseline` or `baseline.toml`).
+pub fn find(name: &str) -> Option<&'static Example> {
+    let stem = name.strip_suffix(".toml").unwrap_or(name);
+    EXAMPLES.iter().find(|e| e.name == stem)
+}
+
+/// The names of all examples, comma-separated, for messages.
+pub fn names() -> String {
+    EXAMPLES.map(|e| e.name).join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// The `.toml` files of `scenarios/`: (stem, bytes), sorted by stem.
+    fn folder() -> Vec<(String, Vec<u8>)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| {
+                let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
+                (stem, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn embedded_examples_are_exactly_the_scenarios_folder() {
+        let mut embedded: Vec<(String, Vec<u8>)> = EXAMPLES
+            .iter()
+            .map(|e| (e.name.to_string(), e.text.as_bytes().to_vec()))
+            .collect();
+        embedded.sort();
+        let names = |v: &[(String, Vec<u8>)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        let on_disk = folder();
+        assert_eq!(
+            names(&embedded),
+            names(&on_disk),
+            "add the new scenario to EXAMPLES in src/scenario/examples.rs"
+        );
+        assert_eq!(embedded, on_disk);
+    }
+
+    #[test]
+    fn every_example_says_what_it_shows_and_is_valid() {
+        for e in &EXAMPLES {
+            let first = e.text.lines().next().unwrap_or_default();
+            assert!(
+                first.starts_with(&format!("# {}: ", e.name)),
+                "scenarios/{}.toml must open with `# {}: what it shows`, not {first:?}",
+                e.name,
+                e.name
+            );
+            assert!(!e.summary().is_empty() && !e.summary().starts_with('#'));
+            if let Err(err) = crate::scenario::parse_str(e.text, e.name) {
+                panic!("{}: {err}", e.name);
+            }
+        }
+        assert_eq!(
+            EXAMPLES[0].summary(),
+            "a typical 4-server Exchange 2019 pool over two weeks."
+        );
+    }
+
+    #[test]
+    fn find_takes_the_name_with_or_without_extension() {
+        assert_eq!(find("baseline").map(|e| e.name), Some("baseline"));
+        assert_eq!(find("patch-night.toml").map(|e| e.name), Some("patch-night"));
+        assert_eq!(find("nosuch"), None);
+        assert_eq!(
+            names(),
+            "baseline, patch-night, crash-storm, affinity, large-org"
+        );
+    }
+}
