@@ -29,6 +29,7 @@ use std::process::ExitCode;
 /// after Azure AD key rollovers, and of what EnableAuthAdminReadSession saves.
 #[derive(Debug, Parser)]
 #[command(name = "hmasim", version, about, max_term_width = 100)]
+#[command(after_help = top_after_help())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,6 +38,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario (all replications, flag values and sweep points) and write its result folder.
+    #[command(after_help = run_after_help())]
     Run(RunArgs),
     /// Check scenario files (including their [sweep] tables) without running them.
     Validate {
@@ -50,6 +52,26 @@ enum Command {
     Merge(MergeArgs),
     /// Redraw the charts and the report of an existing result folder.
     Plot(PlotArgs),
+    /// List the bundled scenarios, or print one to start from.
+    #[command(after_help = "Example: hmasim example baseline > my.toml")]
+    Example {
+        /// Scenario to print (without NAME: list them all).
+        name: Option<String>,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff).
+    #[command(
+        after_help = "Example: hmasim man > hmasim.1; hmasim man run > hmasim-run.1; man ./hmasim.1"
+    )]
+    Man {
+        /// A subcommand whose page to print (without: the page of hmasim itself).
+        command: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -197,6 +219,9 @@ fn run(cli: Cli) -> Result<(), ExperimentError> {
         Command::ListRuns(args) => cmd_list_runs(args),
         Command::Merge(args) => cmd_merge(args),
         Command::Plot(args) => cmd_plot(args),
+        Command::Example { name } => cmd_example(name.as_deref()),
+        Command::Completions { shell } => cmd_completions(shell),
+        Command::Man { command } => cmd_man(command.as_deref()),
     }
 }
 
@@ -579,4 +604,128 @@ fn draw<S>(
             message: failures.join("\n"),
         })
     }
+}
+
+// ---------------------------------------------------------------------------
+// Shell integration: help texts, examples, completions, man pages.
+
+/// The exit codes, shown by `--help`, `run --help` and the man pages.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a run or an I/O operation failed
+  2  bad input: scenario or sweep errors, bad arguments, an existing output folder
+     without --force, shard folders that do not belong together (nothing is written)
+  3  the CSVs were written but a chart or the report could not be drawn";
+
+/// Where each shell looks for completion scripts.
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash:        hmasim completions bash > ~/.local/share/bash-completion/completions/hmasim
+  zsh:         hmasim completions zsh > ~/.zfunc/_hmasim   (fpath+=~/.zfunc before compinit)
+  fish:        hmasim completions fish > ~/.config/fish/completions/hmasim.fish
+  PowerShell:  hmasim completions powershell >> $PROFILE";
+
+fn top_after_help() -> String {
+    format!(
+        "\
+Examples:
+  hmasim example                          list the bundled scenarios
+  hmasim example baseline > my.toml       start from one of them
+  hmasim validate my.toml                 check a scenario without running it
+  hmasim run my.toml                      flag off and on; results in output/<name>/
+  hmasim run my.toml --replications 20    20 paired runs, means with 95% CIs
+  hmasim list-runs my.toml --vary pool.servers=2,4,8
+  hmasim plot output/my-pool --from 3d --to 4d
+
+{EXIT_CODES}"
+    )
+}
+
+fn run_after_help() -> String {
+    format!(
+        "\
+Examples:
+  hmasim run my.toml                                  results in output/<simulation.name>/
+  hmasim run my.toml --replications 20 -j 4 --force   20 pairs on 4 threads, replace the folder
+  hmasim run my.toml --set worker.failed_update_hold=10m --read-session both
+  hmasim run my.toml --vary maintenance.gap=5m,15m,30m --out results/gap
+  hmasim run my.toml --seed 7 --replication 3 --trace re-run one row of runs.csv, traced
+  hmasim run sweep.toml --shard 0/4 --out shards/0    one of 4 shards; then `hmasim merge`
+
+{EXIT_CODES}"
+    )
+}
+
+/// Writes `bytes` to standard output; a closed pipe (`hmasim man | head`)
+/// is not an error.
+fn print_bytes(bytes: &[u8]) -> Result<(), ExperimentError> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(ExperimentError::io("standard output", e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn cmd_example(name: Option<&str>) -> Result<(), ExperimentError> {
+    use hmasim::scenario::examples;
+    let Some(name) = name else {
+        let width = examples::EXAMPLES
+            .iter()
+            .map(|e| e.name.len())
+            .max()
+            .unwrap_or(0);
+        let mut text = String::new();
+        for e in &examples::EXAMPLES {
+            text.push_str(&format!("{:<width$}  {}\n", e.name, e.summary()));
+        }
+        print_bytes(text.as_bytes())?;
+        // On standard error, so that the list stays one scenario per line.
+        eprintln!("`hmasim example NAME > NAME.toml` writes one to a file.");
+        return Ok(());
+    };
+    match examples::find(name) {
+        Some(e) => print_bytes(e.text.as_bytes()),
+        None => Err(ExperimentError::BadArgument(format!(
+            "no bundled scenario {name:?}; the bundled scenarios are: {}",
+            examples::names()
+        ))),
+    }
+}
+
+fn cmd_completions(shell: clap_complete::Shell) -> Result<(), ExperimentError> {
+    use clap::CommandFactory as _;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "hmasim", &mut script);
+    print_bytes(&script)
+}
+
+fn cmd_man(command: Option<&str>) -> Result<(), ExperimentError> {
+    use clap::CommandFactory as _;
+    // As clap_mangen::generate_to does: built, so that subcommands are
+    // called `hmasim-run` (the names the top page refers to).
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => match cmd.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(ExperimentError::BadArgument(format!(
+                    "no subcommand {name:?}; man pages exist for hmasim and: {}",
+                    names.join(", ")
+                )));
+            }
+        },
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .source(format!("hmasim {}", env!("CARGO_PKG_VERSION")))
+        .render(&mut roff)
+        .map_err(|e| ExperimentError::io("standard output", e))?;
+    print_bytes(&roff)
 }

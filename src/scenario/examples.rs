@@ -16,13 +16,21 @@ pub struct Example {
 }
 
 impl Example {
-    /// What the scenario shows: its first comment line without `# NAME: `.
-    pub fn summary(&self) -> &'static str {
-        let first = self.text.lines().next().unwrap_or_default();
-        let line = first.trim_start_matches('#').trim();
-        match line.split_once(':') {
-            Some((name, rest)) if name.trim() == self.name => rest.trim(),
-            _ => line,
+    /// What the scenario shows: the first paragraph of its opening comment
+    /// (up to the first empty comment line) on one line, without `NAME: `.
+    pub fn summary(&self) -> String {
+        let words: Vec<&str> = self
+            .text
+            .lines()
+            .map_while(|l| l.strip_prefix('#'))
+            .map(str::trim)
+            .take_while(|l| !l.is_empty())
+            .flat_map(str::split_whitespace)
+            .collect();
+        let text = words.join(" ");
+        match text.split_once(": ") {
+            Some((name, rest)) if name == self.name => rest.to_string(),
+            _ => text,
         }
     }
 }
@@ -114,12 +122,21 @@ mod tests {
             EXAMPLES[0].summary(),
             "a typical 4-server Exchange 2019 pool over two weeks."
         );
+        // A paragraph over several lines is joined; the next one is not taken.
+        let e = Example {
+            name: "x",
+            text: "# x: one\n#   two\n#\n# three\n[simulation]\n",
+        };
+        assert_eq!(e.summary(), "one two");
     }
 
     #[test]
     fn find_takes_the_name_with_or_without_extension() {
         assert_eq!(find("baseline").map(|e| e.name), Some("baseline"));
-        assert_eq!(find("patch-night.toml").map(|e| e.name), Some("patch-night"));
+        assert_eq!(
+            find("patch-night.toml").map(|e| e.name),
+            Some("patch-night")
+        );
         assert_eq!(find("nosuch"), None);
         assert_eq!(
             names(),

@@ -13,3 +13,4 @@ mod oracle;
 mod regression;
 mod review;
 mod scenario_errors;
+mod shell;
