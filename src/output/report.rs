@@ -34,7 +34,8 @@ const CHARTS: [(&str, &str); 8] = [
     ),
     (
         "rejections",
-        "Share of requests rejected (401) per bucket, maintenance shaded, rollovers marked.",
+        "Share of requests rejected (401) per bucket, maintenance shaded, rollovers marked; \
+         a long run gets a second panel around the failure windows of its busiest day.",
     ),
     (
         "windows",

@@ -335,6 +335,15 @@ fn draws_every_chart_as_png_and_svg_without_touching_the_csvs() {
     assert!(timeline.contains("busiest day"), "no automatic zoom");
     assert!(timeline.contains("flag off (write session)"));
     assert!(timeline.contains("flag on (read session)"));
+    // The rejections of day 10 get a panel of their own, marked on the
+    // whole run above it (the busiest day is the timeline's).
+    let rejections = fs::read_to_string(dir.join("rejections.svg")).unwrap();
+    assert!(rejections.contains("whole run (14d) · peak of every 14 buckets shown"));
+    assert!(
+        rejections.contains("10d 2h to 10d 11h: around the failure windows of the busiest day"),
+        "no zoomed panel"
+    );
+    assert!(rejections.contains("shown below in detail"));
     let impact = fs::read_to_string(dir.join("impact.svg")).unwrap();
     assert!(impact.contains("95% CI"), "no CI in the impact chart");
     assert_eq!(before, csv_bytes(&dir), "charts changed a CSV");
@@ -399,6 +408,10 @@ fn explicit_zoom_and_hold_are_used() {
     );
     let windows = fs::read_to_string(dir.join("windows.svg")).unwrap();
     assert!(windows.contains("failed_update_hold = 20m"));
+    // --from/--to replace the automatic panels: one panel, the chosen range.
+    let rejections = fs::read_to_string(dir.join("rejections.svg")).unwrap();
+    assert!(rejections.contains("seed 1, replication 0 · 2h to 3h"));
+    assert!(!rejections.contains("whole run") && !rejections.contains("in detail"));
 
     // The horizon from the manifest wins over the CSVs' estimate (the end
     // of the last bucket, 4h here).
@@ -409,6 +422,9 @@ fn explicit_zoom_and_hold_are_used() {
     draw_all(&dir, &known).unwrap();
     let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
     assert!(timeline.contains("whole run (3h 30m)"), "horizon not used");
+    // Windows over most of a short run: no zoomed panel.
+    let rejections = fs::read_to_string(dir.join("rejections.svg")).unwrap();
+    assert!(!rejections.contains("in detail") && !rejections.contains("whole run"));
 
     let bad = ChartOptions {
         zoom: Some((3 * H, 2 * H)),

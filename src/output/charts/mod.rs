@@ -14,7 +14,7 @@
 //! | file | needs | shows |
 //! |---|---|---|
 //! | `timeline` | `runs.csv`, `timeline.csv` or `windows.csv` | states, windows and rollovers of one run pair |
-//! | `rejections` | `runs.csv`, `timeseries.csv` | rejected share per bucket, off vs on |
+//! | `rejections` | `runs.csv`, `timeseries.csv` | rejected share per bucket, off vs on; long runs add a panel around the busiest day's windows |
 //! | `windows` | `windows.csv` | CDF of window durations, all runs |
 //! | `impact` | `runs.csv` | user-minutes per replication, off vs on |
 //! | `sweep_<metric>` | `sweep_summary.csv` | metric mean and CI per sweep point, off vs on |
@@ -28,6 +28,7 @@ mod rejections;
 mod sweep;
 mod timeline;
 mod windows;
+mod zoom;
 
 pub(crate) use folder::Folder;
 pub(crate) use impact::paired;
@@ -53,7 +54,8 @@ pub const HEIGHT: u32 = 700;
 pub struct ChartOptions {
     /// Time range `[from, to)` [ms] of the time-axis charts (`--from/--to`);
     /// `None`: the whole run, or the busiest day for the timeline when the
-    /// run is longer than two days.
+    /// run is longer than two days (the rejections chart adds a panel
+    /// around that day's failure windows; see `zoom`).
     pub zoom: Option<(u64, u64)>,
     /// `worker.failed_update_hold` [ms], marked on the windows chart.
     pub hold_ms: u64,

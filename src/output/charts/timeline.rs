@@ -4,7 +4,7 @@
 //!
 //! Over a long horizon a two-minute window is invisible, so without an
 //! explicit range a run longer than two days is shown on its busiest day:
-//! the 24 h holding the most failure-window time.
+//! the 24 h holding the most failure-window time (see [`super::zoom`]).
 
 use std::collections::BTreeSet;
 
@@ -12,15 +12,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::zoom::{self, Zoom};
 use super::{
     ChartOptions, DrawError, Folder, Frame, GREY_TEXT, ROLLOVER_COLOR, Swatch, TimeAxis,
     WINDOW_COLOR, dashed_segment, desc_font, draw_empty, draw_frame, draw_label, draw_text_at,
-    explicit_or_full, flag_label, font, impl_chart, label_font, tick_formatter,
+    flag_label, font, impl_chart, label_font, tick_formatter,
 };
 use crate::engine::time::format_duration;
 use crate::metrics::{RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
-
-const DAY_MS: u64 = 86_400_000;
 
 /// One flag value's run.
 struct Panel {
@@ -103,23 +102,8 @@ pub(super) fn build(
         .collect();
     panels.sort_by_key(|p| p.read_session);
 
-    let (range, how) = match options.zoom {
-        Some(z) => (
-            explicit_or_full(Some(z), horizon)?,
-            "chosen range".to_string(),
-        ),
-        None if horizon > 2 * DAY_MS => {
-            let all: Vec<&WindowRecord> = panels.iter().flat_map(|p| &p.windows).collect();
-            match busiest_day(&all, horizon) {
-                Some(start) => (
-                    (start, start + DAY_MS),
-                    "busiest day: most failure-window time".to_string(),
-                ),
-                None => ((0, horizon), "whole run".to_string()),
-            }
-        }
-        None => ((0, horizon.max(1)), "whole run".to_string()),
-    };
+    let all: Vec<&WindowRecord> = panels.iter().flat_map(|p| &p.windows).collect();
+    let Zoom { range, how } = zoom::busiest_day_or_whole(options.zoom, horizon, &all)?;
 
     // Servers: every index up to the largest seen (a quiet server still
     // gets its lane), or only those seen when the indices are implausibly
@@ -236,53 +220,6 @@ pub(super) fn build(
 
 fn overlaps(start: u64, end: u64, range: (u64, u64)) -> bool {
     start < range.1 && end > range.0 || (start == end && (range.0..range.1).contains(&start))
-}
-
-/// Start of the 24 h with the most window time, `None` without windows.
-///
-/// The overlap sum is piecewise linear in the start, so its maximum is at a
-/// start where the day's left or right edge meets a window's end point.
-pub(super) fn busiest_day(windows: &[&WindowRecord], horizon: u64) -> Option<u64> {
-    let latest = horizon.saturating_sub(DAY_MS);
-    let mut candidates: BTreeSet<u64> = BTreeSet::new();
-    for w in windows {
-        for t in [
-            w.start_ms,
-            w.end_ms,
-            w.start_ms.saturating_sub(DAY_MS),
-            w.end_ms.saturating_sub(DAY_MS),
-        ] {
-            candidates.insert(t.min(latest));
-        }
-    }
-    let total = |s: u64| -> u64 {
-        let e = s + DAY_MS;
-        windows
-            .iter()
-            .map(|w| w.end_ms.min(e).saturating_sub(w.start_ms.max(s)))
-            .sum()
-    };
-    let best = candidates
-        .iter()
-        .map(|&s| total(s))
-        .max()
-        .filter(|&t| t > 0)?;
-    let optimal: Vec<u64> = candidates
-        .into_iter()
-        .filter(|&s| total(s) == best)
-        .collect();
-    let (first, last) = (optimal[0], optimal[optimal.len() - 1]);
-    // Centre the windows in the day when the best starts form one plateau.
-    let mid = first + (last - first) / 2;
-    let start = if total(mid) == best { mid } else { first };
-    // A whole hour reads better, if it loses no window time; else a whole
-    // minute (losing less than a minute at the day's end).
-    let hour = start - start % 3_600_000;
-    Some(if total(hour) == best {
-        hour
-    } else {
-        start - start % 60_000
-    })
 }
 
 impl TimelineChart {
@@ -455,40 +392,5 @@ impl TimelineChart {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::metrics::SpawnCause;
-
-    fn w(start: u64, end: u64) -> WindowRecord {
-        WindowRecord {
-            server: 0,
-            app_pool: "ews".into(),
-            start_ms: start,
-            end_ms: end,
-            cause: SpawnCause::Initial,
-            rollover: 1,
-            rejected_requests: 1,
-            users_affected: 1,
-        }
-    }
-
-    #[test]
-    fn busiest_day_finds_the_densest_24h() {
-        let h = 3_600_000;
-        let ws = [w(2 * h, 3 * h), w(50 * h, 52 * h), w(60 * h, 61 * h)];
-        let refs: Vec<&WindowRecord> = ws.iter().collect();
-        let s = busiest_day(&refs, 14 * DAY_MS).unwrap();
-        // 50h..52h and 60h..61h fit in one day (3 h of windows): centred
-        // (43h 30m), then on the whole hour.
-        assert_eq!(s, 43 * h);
-        assert_eq!(busiest_day(&[], 14 * DAY_MS), None);
-        // Near the horizon the day is pulled back inside the run.
-        let late = [w(14 * DAY_MS - h, 14 * DAY_MS)];
-        let refs: Vec<&WindowRecord> = late.iter().collect();
-        assert_eq!(busiest_day(&refs, 14 * DAY_MS), Some(13 * DAY_MS));
     }
 }
