@@ -2,7 +2,12 @@
 //!
 //! The page must open from a file share or an e-mail attachment with no
 //! network: the SVG charts are inlined, the CSS is embedded, there is no
-//! script, and the only links are relative ones to the folder's files.
+//! script, and the only links are relative ones to the folder's files (so
+//! they still work when the folder is moved or copied).
+//!
+//! Accessibility basics: each inline chart is an image (`role="img"`)
+//! labelled with its caption, every table has a caption and column headers,
+//! and one quantity has one unit on the whole page (durations in minutes).
 //! Headline numbers are recomputed from `runs.csv` (means with 95% Student t
 //! intervals); the summary rows of `compare.csv`, when present, are shown as
 //! written.
@@ -89,7 +94,8 @@ body { font-family: 'DejaVu Sans', 'Segoe UI', Arial, sans-serif; margin: 2em au
 h1 { font-size: 1.7em; margin-bottom: 0.2em; }
 h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
 p.note { color: #555; }
-table { border-collapse: collapse; margin: 0.6em 0; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; }
+caption { caption-side: top; text-align: left; color: #555; padding: 0 0 0.4em; max-width: 60em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -119,7 +125,10 @@ fn render(dir: &Path, info: &ReportInfo) -> String {
     if info.changed_parameters.is_empty() {
         h.push_str("<p>None: every parameter has its default value.</p>\n");
     } else {
-        h.push_str("<table>\n<tr><th>parameter</th><th>value</th></tr>\n");
+        h.push_str(
+            "<table>\n<caption>Changed parameters, as written in the scenario</caption>\n\
+             <tr><th scope=\"col\">parameter</th><th scope=\"col\">value</th></tr>\n",
+        );
         for (k, v) in &info.changed_parameters {
             let _ = writeln!(
                 h,
@@ -145,7 +154,7 @@ fn render(dir: &Path, info: &ReportInfo) -> String {
         let _ = write!(
             h,
             "<figure id=\"{stem}\">\n{}\n<figcaption>{} <a href=\"{stem}.png\">PNG</a> · <a href=\"{stem}.svg\">SVG</a></figcaption>\n</figure>\n",
-            inline_svg(&svg),
+            inline_svg(&svg, caption),
             esc(caption)
         );
     }
@@ -195,15 +204,17 @@ fn point_folders(dir: &Path) -> Vec<String> {
 }
 
 /// The SVG as an inline element: without its XML prolog and namespace
-/// attribute (implicit in HTML), so the page holds no URL at all.
-fn inline_svg(svg: &str) -> String {
+/// attribute (implicit in HTML), so the page holds no URL at all; an image
+/// to assistive technology, labelled `label` (its drawn text would be read
+/// as a jumble of tick labels).
+fn inline_svg(svg: &str, label: &str) -> String {
     let body = match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,
     };
-    body.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
-        .trim_end()
-        .to_string()
+    let body = body.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
+    let labelled = format!("<svg role=\"img\" aria-label=\"{}\"", esc(label));
+    body.replacen("<svg", &labelled, 1).trim_end().to_string()
 }
 
 /// One metric of the headline table.
@@ -231,11 +242,11 @@ const METRICS: [Metric; 7] = [
     },
     Metric {
         name: "failure-window time [min]",
-        value: |r| r.window_ms_total as f64 / 60_000.0,
+        value: |r| r.window_ms_total as f64 / MS_PER_MIN,
     },
     Metric {
         name: "longest failure window [min]",
-        value: |r| r.window_ms_max as f64 / 60_000.0,
+        value: |r| r.window_ms_max as f64 / MS_PER_MIN,
     },
     Metric {
         name: "unavailable requests",
@@ -273,7 +284,7 @@ fn headline(h: &mut String, dir: &Path) {
     let n_of = |f: bool| runs.iter().filter(|r| r.id.read_session == f).count();
     let _ = writeln!(
         h,
-        "<p>Mean per run with its 95% confidence interval (Student t) over {}.{}</p>",
+        "<table>\n<caption>Mean per run [95% confidence interval, Student t] over {}.{}</caption>",
         flags
             .iter()
             .map(|f| format!(
@@ -291,11 +302,11 @@ fn headline(h: &mut String, dir: &Path) {
             ""
         }
     );
-    h.push_str("<table>\n<tr><th>metric</th>");
+    h.push_str("<tr><th scope=\"col\">metric</th>");
     for f in &flags {
         let _ = write!(
             h,
-            "<th>flag {}</th>",
+            "<th scope=\"col\">flag {}</th>",
             if *f {
                 "on (read session)"
             } else {
@@ -304,7 +315,7 @@ fn headline(h: &mut String, dir: &Path) {
         );
     }
     if differences {
-        h.push_str("<th>difference off − on</th><th>flag helped</th>");
+        h.push_str("<th scope=\"col\">difference off − on</th><th scope=\"col\">flag helped</th>");
     }
     h.push_str("</tr>\n");
     for m in &METRICS {
@@ -353,7 +364,20 @@ fn mean_ci_text(values: &[f64]) -> String {
     }
 }
 
-/// Readable names of the `runs.csv` metrics.
+/// Milliseconds per minute: every duration on the page is in minutes.
+const MS_PER_MIN: f64 = 60_000.0;
+
+/// The factor from a `runs.csv` metric's unit to the page's (ms to min for
+/// the window durations, 1 otherwise).
+fn metric_scale(column: &str) -> f64 {
+    if column.starts_with("window_ms_") {
+        1.0 / MS_PER_MIN
+    } else {
+        1.0
+    }
+}
+
+/// Readable names of the `runs.csv` metrics, with the page's units.
 fn metric_label(column: &str) -> String {
     let label = match column {
         "requests" => "requests",
@@ -361,10 +385,10 @@ fn metric_label(column: &str) -> String {
         "rejected" => "rejected requests (401)",
         "unavailable" => "unavailable requests",
         "windows" => "failure windows",
-        "window_ms_total" => "failure-window time [ms]",
-        "window_ms_max" => "longest failure window [ms]",
-        "window_ms_p50" => "median failure window [ms]",
-        "window_ms_p95" => "95th percentile failure window [ms]",
+        "window_ms_total" => "failure-window time [min]",
+        "window_ms_max" => "longest failure window [min]",
+        "window_ms_p50" => "median failure window [min]",
+        "window_ms_p95" => "95th percentile failure window [min]",
         "users_affected" => "users affected",
         "episodes" => "prompt-loop episodes",
         "user_minutes" => "user-minutes in prompt loops",
@@ -403,21 +427,23 @@ fn compare_table(dir: &Path) -> Option<Result<String, String>> {
     let mut h = String::new();
     let _ = writeln!(
         h,
-        "<p>Paired difference flag off − flag on from <a href=\"compare.csv\">compare.csv</a> \
-         ({pairs} pair{}): a positive difference means the flag lowered the metric.</p>",
+        "<table>\n<caption>Paired difference flag off − flag on from <a href=\"compare.csv\">compare.csv</a> \
+         ({pairs} pair{}): a positive difference means the flag lowered the metric.</caption>",
         if pairs == 1 { "" } else { "s" }
     );
     h.push_str(
-        "<table>\n<tr><th>metric</th><th>mean difference</th><th>95% CI</th>\
-         <th>pairs where the flag lowered it</th></tr>\n",
+        "<tr><th scope=\"col\">metric</th><th scope=\"col\">mean difference</th>\
+         <th scope=\"col\">95% CI</th><th scope=\"col\">pairs where the flag lowered it</th></tr>\n",
     );
     for (i, column) in table.header.iter().enumerate() {
         if ["row", "seed", "replication"].contains(&column.as_str()) {
             continue;
         }
-        // Numbers re-rounded for reading; anything else shown as written.
+        // Numbers in the page's unit and re-rounded for reading; anything
+        // else shown as written.
+        let scale = metric_scale(column);
         let value = |s: &str| match s.parse::<f64>() {
-            Ok(v) if v.is_finite() => fmt_value(v),
+            Ok(v) if v.is_finite() => fmt_value(v * scale),
             _ => esc(s),
         };
         let ci = if low[i].is_empty() || high[i].is_empty() {
@@ -456,11 +482,9 @@ fn sweep_table(h: &mut String, dir: &Path) {
             return;
         }
     };
-    h.push_str(
-        "<p>Sweep: per point the mean with the flag off and on over its replications, and the \
-         saving off − on paired per replication (same random history) with its 95% CI \
-         (Student t).</p>\n",
-    );
+    let caption = "Sweep: per point the mean with the flag off and on over its replications, and \
+         the saving off − on paired per replication (same random history) with its 95% CI \
+         (Student t).";
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(s.parameters.iter().cloned());
     header.push("replications".into());
@@ -488,7 +512,7 @@ fn sweep_table(h: &mut String, dir: &Path) {
             row
         })
         .collect();
-    table(h, &header, rows.iter().map(|r| r.as_slice()));
+    table(h, caption, &header, rows.iter().map(|r| r.as_slice()));
 }
 
 fn ci_text(c: read::MeanCi, scale: f64) -> String {
@@ -503,10 +527,16 @@ fn ci_text(c: read::MeanCi, scale: f64) -> String {
     }
 }
 
-fn table<'a>(h: &mut String, header: &[String], rows: impl Iterator<Item = &'a [String]>) {
-    h.push_str("<table>\n<tr>");
+/// A table of text cells (escaped here) under `caption` (plain text).
+fn table<'a>(
+    h: &mut String,
+    caption: &str,
+    header: &[String],
+    rows: impl Iterator<Item = &'a [String]>,
+) {
+    let _ = write!(h, "<table>\n<caption>{}</caption>\n<tr>", esc(caption));
     for c in header {
-        let _ = write!(h, "<th>{}</th>", esc(c));
+        let _ = write!(h, "<th scope=\"col\">{}</th>", esc(c));
     }
     h.push_str("</tr>\n");
     for r in rows {
@@ -579,9 +609,13 @@ mod tests {
         sweep_table(&mut h, &dir);
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(
-            h.contains("<th>user-minutes off</th><th>user-minutes on</th><th>user-minutes saved [95% CI]</th>"),
+            h.contains(
+                "<th scope=\"col\">user-minutes off</th><th scope=\"col\">user-minutes on</th>\
+                        <th scope=\"col\">user-minutes saved [95% CI]</th>"
+            ),
             "{h}"
         );
+        assert!(h.contains("<table>\n<caption>Sweep: per point"), "{h}");
         assert!(
             h.contains(
                 "<tr><td class=\"num\">0</td><td class=\"num\">4</td><td class=\"num\">3</td>\
@@ -597,8 +631,33 @@ mod tests {
     }
 
     #[test]
-    fn inlined_svg_has_no_namespace_url() {
+    fn inlined_svg_has_no_namespace_url_and_is_a_labelled_image() {
         let svg = "<?xml version=\"1.0\"?>\n<svg width=\"1\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>\n";
-        assert_eq!(inline_svg(svg), "<svg width=\"1\">\n</svg>");
+        assert_eq!(
+            inline_svg(svg, "Share \"rejected\" & more"),
+            "<svg role=\"img\" aria-label=\"Share &quot;rejected&quot; &amp; more\" width=\"1\">\n</svg>"
+        );
+    }
+
+    #[test]
+    fn window_durations_are_in_minutes_like_the_headline() {
+        assert_eq!(
+            metric_label("window_ms_p95"),
+            "95th percentile failure window [min]"
+        );
+        assert_eq!(metric_scale("window_ms_total") * 1_800_000.0, 30.0);
+        assert_eq!(metric_scale("user_minutes"), 1.0);
+        assert_eq!(metric_scale("rejected"), 1.0);
+        // Every duration column of runs.csv is converted.
+        for c in crate::output::csv::METRIC_COLUMNS {
+            let label = metric_label(c);
+            assert!(
+                !label.contains("[ms]") && !label.contains("[s]"),
+                "{c}: {label}"
+            );
+            if c.contains("_ms") {
+                assert!(label.ends_with("[min]"), "{c}: {label}");
+            }
+        }
     }
 }

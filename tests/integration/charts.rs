@@ -558,7 +558,7 @@ fn sweep_charts_come_from_sweep_summary() {
     write_csvs(&dir.join("point-000"), "o1", &[o1(false), o1(true)]);
     let page = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
     assert!(page.contains("sweep_summary.csv") && page.contains("<td>30m</td>"));
-    assert!(page.contains("<th>user-minutes saved [95% CI]</th>"));
+    assert!(page.contains("<th scope=\"col\">user-minutes saved [95% CI]</th>"));
     // Point 2 (30m): user-minutes off 140 x 12, on 120, saved 1560 [1558, 1562].
     assert!(
         page.contains(

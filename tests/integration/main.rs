@@ -11,6 +11,7 @@ mod invariants;
 mod lifecycle;
 mod oracle;
 mod regression;
+mod report;
 mod review;
 mod scenario_errors;
 mod shell;
