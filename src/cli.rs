@@ -56,6 +56,7 @@ enum Command {
     #[command(after_help = "Example: hmasim example baseline > my.toml")]
     Example {
         /// Scenario to print (without NAME: list them all).
+        #[arg(value_parser = example_names())]
         name: Option<String>,
     },
     /// Print a shell completion script.
@@ -668,6 +669,12 @@ fn print_bytes(bytes: &[u8]) -> Result<(), ExperimentError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The bundled scenarios' names, so that clap checks NAME and the shell
+/// completions offer them.
+fn example_names() -> clap::builder::PossibleValuesParser {
+    hmasim::scenario::examples::EXAMPLES.map(|e| e.name).into()
 }
 
 fn cmd_example(name: Option<&str>) -> Result<(), ExperimentError> {

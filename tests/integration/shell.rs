@@ -66,8 +66,15 @@ fn completions_for_each_shell_name_the_subcommands() {
         for sub in SUBCOMMANDS {
             assert!(script.contains(sub), "{shell} script lacks {sub}");
         }
-        // Options of a subcommand complete too.
+        // Options of a subcommand complete too, and in bash and zsh the
+        // bundled scenarios (clap_complete's fish and PowerShell scripts
+        // do not complete positional values).
         assert!(script.contains("read-session"), "{shell}: no run options");
+        if ["bash", "zsh"].contains(&shell) {
+            for name in bundled() {
+                assert!(script.contains(&name), "{shell} lacks example {name}");
+            }
+        }
     }
     let out = hmasim(&dir, &["completions", "tcsh"]);
     assert_code(&out, 2);
@@ -141,7 +148,7 @@ fn example_lists_and_prints_the_bundled_scenarios() {
     let out = hmasim(&dir, &["example", "nosuch"]);
     assert_code(&out, 2);
     let err = stderr(&out);
-    assert!(err.contains("\"nosuch\""), "{err}");
+    assert!(err.contains("'nosuch'"), "{err}");
     for name in bundled() {
         assert!(err.contains(&name), "{err} lacks {name}");
     }
