@@ -1,5 +1,6 @@
 //! The generic discrete-event engine: integer time, a totally ordered event
-//! queue, named random streams and the run fingerprint.
+//! queue, named random streams (with their exponential draws, [`ziggurat`])
+//! and the run fingerprint.
 //!
 //! Nothing in here knows about Exchange, keys or users: the model in
 //! [`crate::model`] brings its own event type and priority table.
@@ -8,6 +9,7 @@ pub mod fingerprint;
 pub mod queue;
 pub mod rng;
 pub mod time;
+pub mod ziggurat;
 
 pub use fingerprint::Fingerprint;
 pub use queue::EventQueue;

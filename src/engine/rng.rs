@@ -13,7 +13,6 @@
 
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::Exp1;
 
 /// The root of every stream of one run: the scenario seed and the replication.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,10 +105,11 @@ impl StreamRng {
         self.unit() < p
     }
 
-    /// A standard exponential variate (mean 1).
+    /// A standard exponential variate (mean 1), without platform math
+    /// (see [`super::ziggurat`]).
     #[inline]
     pub fn exp1(&mut self) -> f64 {
-        self.rng.sample(Exp1)
+        super::ziggurat::exp1(&mut self.rng)
     }
 
     /// An exponential duration of mean `mean_ms`, rounded to whole ms.
