@@ -28,7 +28,12 @@ use std::process::ExitCode;
 /// Deterministic simulator of Exchange Hybrid Modern Authentication lockouts
 /// after Azure AD key rollovers, and of what EnableAuthAdminReadSession saves.
 #[derive(Debug, Parser)]
-#[command(name = "hmasim", version, about, max_term_width = 100)]
+#[command(
+    name = "hmasim",
+    version = hmasim::experiment::provenance::VERSION_TEXT,
+    about,
+    max_term_width = 100
+)]
 #[command(after_help = top_after_help())]
 struct Cli {
     #[command(subcommand)]
@@ -331,7 +336,8 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     );
     // Each run's rows go to the (staging) folder as soon as the runs before
     // it have finished: memory does not grow with the number of runs.
-    let mut writer = folder::FolderWriter::create(&out, args.force, &manifest)?;
+    let mut writer =
+        folder::FolderWriter::create(&out, args.force, &manifest, plan.scenario_text.as_bytes())?;
     let stats = runner::run_each(&plan, &selected, options, |o| writer.push(o))?;
     let rows = writer.finish()?;
 
@@ -453,8 +459,12 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
         ));
     }
     folder::check_output(&args.out, args.force)?;
-    let (manifest, runs) = merge::merge(&args.dirs, command_line())?;
-    let mut writer = folder::FolderWriter::create(&args.out, args.force, &manifest)?;
+    let merge::Merged {
+        manifest,
+        scenario,
+        runs,
+    } = merge::merge(&args.dirs, command_line())?;
+    let mut writer = folder::FolderWriter::create(&args.out, args.force, &manifest, &scenario)?;
     runs.for_each(|o| writer.push(o))?;
     let rows = writer.finish()?;
     print!("{}", summary::summary(&manifest, &rows, None));

@@ -91,10 +91,18 @@ mod tests {
     #[test]
     fn the_old_aliasing_pairs_differ() {
         let old_word = |t: u64, k: u8, e: u32| t ^ (u64::from(k) << 56) ^ (u64::from(e) << 24);
-        for (t, k, e) in [(3_600_000u64, 3u8, 17u32), (0, 0, 0), (86_400_000, 9, 123_456)] {
+        for (t, k, e) in [
+            (3_600_000u64, 3u8, 17u32),
+            (0, 0, 0),
+            (86_400_000, 9, 123_456),
+        ] {
             for x in [1u32, 2, 0xff, 12_345, 1 << 20] {
                 let (t2, e2) = (t ^ (u64::from(x) << 24), e ^ x);
-                assert_eq!(old_word(t, k, e), old_word(t2, k, e2), "the pair aliased before");
+                assert_eq!(
+                    old_word(t, k, e),
+                    old_word(t2, k, e2),
+                    "the pair aliased before"
+                );
                 assert_ne!(of(&[(t, k, e)]), of(&[(t2, k, e2)]), "t {t}, e {e}, x {x}");
                 // Also inside a longer sequence.
                 assert_ne!(

@@ -7,13 +7,14 @@
 //!     events.csv        (only with --trace)
 //!     compare.csv       (when both flag values ran)
 //!     manifest.json
+//!     scenario.toml     (the exact bytes of the scenario file run)
 //!     shard_index.csv   (only in a shard folder)
 //!     *.png *.svg index.html   (charts and report, unless --no-charts)
 //! ```
 //!
 //! With a sweep, the per-run files of point i go to `DIR/point-00i/` (with
 //! that point's `compare.csv`), and `DIR` holds `sweep.csv`,
-//! `sweep_summary.csv`, `manifest.json` and the charts.
+//! `sweep_summary.csv`, `manifest.json`, `scenario.toml` and the charts.
 //!
 //! Writing is all or nothing: every file goes to a fresh staging folder
 //! beside `DIR` ([`Staging`]), and the staging folder is renamed to `DIR`
@@ -255,13 +256,16 @@ pub struct FolderWriter<'m, S> {
 
 impl<'m, S: Serialize> FolderWriter<'m, S> {
     /// Starts writing the folder `out` described by `manifest` (see
-    /// [`Staging::create`]).
+    /// [`Staging::create`]); `scenario` is the scenario file's bytes, kept
+    /// as [`manifest::SCENARIO_COPY`].
     pub fn create(
         out: &Path,
         force: bool,
         manifest: &'m Manifest<S>,
+        scenario: &[u8],
     ) -> Result<Self, ExperimentError> {
         let staging = Staging::create(out, force)?;
+        staging.write(Path::new(manifest::SCENARIO_COPY), scenario)?;
         let headers = headers(manifest.trace);
         let complete = manifest.shard.is_none();
         let sweep = if manifest.is_sweep() && complete {

@@ -1,16 +1,15 @@
-//! The scenario content hash recorded in manifests.
-//!
-//! FNV-1a 64 over the file's bytes (the engine's [`fnv1a64`]): tiny,
-//! dependency-free and fully specified, so a manifest written today can be
-//! checked against a file on another machine years later. It only has to tell
-//! scenario files apart (merge refuses shards of different files), not resist
-//! an adversary.
+//! The scenario content hash recorded in manifests: SHA-256 of the file's
+//! bytes in lower-case hex, the same text `sha256sum FILE` prints, so anyone
+//! can check a manifest against a file with standard tools.
 
-use crate::engine::rng::fnv1a64;
+use sha2::{Digest, Sha256};
 
-/// The hash as written in manifests: `fnv1a64:` and 16 lower-case hex digits.
-pub fn content_hash(bytes: &[u8]) -> String {
-    format!("fnv1a64:{:016x}", fnv1a64(bytes))
+/// SHA-256 of `bytes`, 64 lower-case hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -19,9 +18,14 @@ mod tests {
 
     #[test]
     fn matches_the_published_test_vectors() {
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
-        assert_eq!(content_hash(b"a"), "fnv1a64:af63dc4c8601ec8c");
+        // FIPS 180-2 examples.
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -4,16 +4,23 @@
 //! Keys come in the fixed order of the struct fields below; no timestamps or
 //! wall times (the file is as deterministic as the CSVs). Fields:
 //!
-//! - `hmasim_version`, `command` (the arguments after the program name),
-//! - `scenario`: `path` as given, `hash` of the file's bytes (`fnv1a64:...`), `name`,
+//! - `manifest_version` ([`MANIFEST_VERSION`]: readers refuse others),
+//! - `build`: the identity of the hmasim that wrote it (version, git commit,
+//!   rustc, target; see [`super::provenance`]),
+//! - `command` (the arguments after the program name),
+//! - `scenario`: `path` as given, `copy` (the exact copy of the file kept in
+//!   the folder, [`SCENARIO_COPY`]), `name`; `scenario_sha256`: SHA-256 of
+//!   the file's bytes (`sha256sum DIR/scenario.toml` prints it),
 //! - `set`: the `--set` overrides; `seed`, `replications`, `read_session`:
 //!   the command-line flags that override the file (`null` when not given);
 //!   `replication`: the one replication run (`--replication`), or `null`,
 //! - `sweep_keys` and `sweep_sources` (where each dimension was written),
 //! - `points`: per sweep point (one without a sweep) its folder (`""` = the
 //!   result folder itself), values, resolved seed, replications, flag values,
-//!   horizon, hold, and `rerun`: the arguments that re-run it alone (add
-//!   `--replication R` for one row),
+//!   horizon, hold, and `rerun`: the arguments that re-run it alone from the
+//!   result folder (they name the copy `scenario.toml`, so editing or moving
+//!   the original file changes nothing; add `--replication R` for one row
+//!   and `--out` for where to write),
 //! - `seeds` (distinct, in point order), `runs` (in the whole plan), `trace`,
 //! - `shard` (`{index, count, runs}` or `null`), `merged_from` (only in merged folders),
 //! - `parameters`: `[key, value]` pairs that differ from the defaults,
@@ -21,6 +28,7 @@
 
 use super::ExperimentError;
 use super::plan::{MAX_RUNS, Plan, count_runs};
+use super::provenance::Build;
 use super::shard::Shard;
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path};
@@ -28,13 +36,20 @@ use std::path::{Component, Path};
 /// Name of the manifest file in every result folder.
 pub const FILE: &str = "manifest.json";
 
+/// Name of the exact copy of the scenario file in every result folder.
+pub const SCENARIO_COPY: &str = "scenario.toml";
+
+/// The manifest format this hmasim writes and reads: raised whenever a
+/// field is added, removed or changes meaning.
+pub const MANIFEST_VERSION: u32 = 2;
+
 /// The scenario file a folder was made from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScenarioRef {
     /// Path as given on the command line.
     pub path: String,
-    /// `fnv1a64:` + 16 hex digits of the file's bytes.
-    pub hash: String,
+    /// The exact copy of the file in the result folder ([`SCENARIO_COPY`]).
+    pub copy: String,
     /// `simulation.name`.
     pub name: String,
 }
@@ -60,7 +75,8 @@ pub struct PointEntry {
     pub horizon_ms: u64,
     /// `worker.failed_update_hold` [ms] (marked on charts).
     pub failed_update_hold_ms: u64,
-    /// Arguments after `hmasim` that re-run this point alone; add
+    /// Arguments after `hmasim` that re-run this point alone, run from the
+    /// result folder (the scenario is its copy, [`SCENARIO_COPY`]); add
     /// `--replication R` to reproduce one row.
     pub rerun: Vec<String>,
 }
@@ -90,12 +106,16 @@ impl ShardEntry {
 /// a run, raw JSON when a merge copies it from a shard verbatim.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest<S> {
-    /// `CARGO_PKG_VERSION` of the hmasim that wrote the folder.
-    pub hmasim_version: String,
+    /// [`MANIFEST_VERSION`] of the hmasim that wrote the folder.
+    pub manifest_version: u32,
+    /// The identity of the hmasim that wrote the folder.
+    pub build: Build,
     /// Command-line arguments after the program name.
     pub command: Vec<String>,
     /// The scenario file.
     pub scenario: ScenarioRef,
+    /// SHA-256 of the scenario file's bytes (lower-case hex).
+    pub scenario_sha256: String,
     /// `--set key=value` overrides.
     pub set: Vec<String>,
     /// `--seed`, if given.
@@ -153,13 +173,15 @@ impl<'a> Manifest<&'a crate::scenario::Scenario> {
         }
         let r = &plan.request;
         Manifest {
-            hmasim_version: env!("CARGO_PKG_VERSION").to_string(),
+            manifest_version: MANIFEST_VERSION,
+            build: Build::current(),
             command,
             scenario: ScenarioRef {
                 path: r.scenario.display().to_string(),
-                hash: super::hash::content_hash(plan.scenario_text.as_bytes()),
+                copy: SCENARIO_COPY.to_string(),
                 name: plan.base.simulation.name.clone(),
             },
+            scenario_sha256: super::hash::sha256_hex(plan.scenario_text.as_bytes()),
             set: plan.sets.iter().map(|o| o.to_arg()).collect(),
             seed: r.seed,
             replications: r.replications,
@@ -207,6 +229,26 @@ pub fn read(dir: &Path) -> Result<StoredManifest, ExperimentError> {
             dir.display()
         ))
     })?;
+    // The version first: a manifest of another format would fail below with
+    // a message about some field, not about what is wrong.
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("manifest_version")
+                .and_then(serde_json::Value::as_u64)
+        });
+    if version != Some(u64::from(MANIFEST_VERSION)) {
+        return Err(ExperimentError::BadArgument(format!(
+            "{}: manifest version {}, this hmasim reads version {MANIFEST_VERSION} ({}); \
+             use the hmasim that wrote the folder, or re-run it with this one",
+            path.display(),
+            version.map_or_else(
+                || "unknown (written by an older hmasim?)".into(),
+                |v| v.to_string()
+            ),
+            Build::current()
+        )));
+    }
     let manifest: StoredManifest = serde_json::from_str(&text).map_err(|e| {
         ExperimentError::BadArgument(format!(
             "{}: not a manifest this hmasim can read: {e}",

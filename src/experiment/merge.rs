@@ -3,8 +3,8 @@
 //! Each shard folder holds its runs' rows of every per-run file and, in
 //! `shard_index.csv`, each run's index, integer metrics and block lengths
 //! (see [`super::shard`]). The merge checks that the shards belong together
-//! (same hmasim version, same scenario bytes, same plan, shards 0..N each
-//! exactly once) and that every file holds exactly the blocks its index
+//! (same hmasim build as the merging binary, same scenario bytes, same plan,
+//! shards 0..N each exactly once) and that every file holds exactly the blocks its index
 //! lists, all before anything is written. Then it reads the runs' blocks in
 //! index order, one run at a time, and hands them to the same folder writer
 //! a single-machine run uses: the merged files are byte for byte those of an
@@ -13,8 +13,10 @@
 //! `merged_from`.
 
 use super::ExperimentError;
+use super::hash::sha256_hex;
 use super::manifest::{self, StoredManifest};
 use super::plan::{enumerate_runs, group_by_point};
+use super::provenance::Build;
 use super::runner::{RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
 use std::collections::BTreeMap;
@@ -52,13 +54,22 @@ fn plan_key(m: &StoredManifest) -> String {
     .expect("serialisable")
 }
 
-/// Checks the shard folders `dirs` (manifests, indexes and the size,
-/// header and runs.csv rows of every file); returns the merged folder's
-/// manifest (recording `command`) and the runs, to be read in run order.
-pub fn merge(
-    dirs: &[PathBuf],
-    command: Vec<String>,
-) -> Result<(StoredManifest, ShardRuns), ExperimentError> {
+/// A checked set of shards, ready to be written as one folder.
+pub struct Merged {
+    /// The merged folder's manifest.
+    pub manifest: StoredManifest,
+    /// The scenario file's bytes (every shard's copy, checked against the
+    /// manifests' SHA-256).
+    pub scenario: Vec<u8>,
+    /// The runs, to be read in run order.
+    pub runs: ShardRuns,
+}
+
+/// Checks the shard folders `dirs` (manifests, builds, scenario copies,
+/// indexes and the size, header and runs.csv rows of every file); returns
+/// the merged folder's manifest (recording `command`), the scenario and the
+/// runs.
+pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, ExperimentError> {
     if dirs.is_empty() {
         return Err(merge_error("no shard folders given".into()));
     }
@@ -84,24 +95,26 @@ pub fn merge(
         shards.push(s.shard());
     }
     let first = &manifests[0];
-    let version = env!("CARGO_PKG_VERSION");
+    let this = Build::current();
     for (d, m) in dirs.iter().zip(&manifests) {
-        if m.hmasim_version != version {
+        // Runs of two builds may differ: every shard must come from this
+        // very binary (which also computes the merged summaries).
+        if m.build != this {
             return Err(merge_error(format!(
-                "{} was written by hmasim {}, this is hmasim {version}; merge with the version that ran the shards",
+                "{} was written by {}, this is {this}; run every shard and the merge with one hmasim binary",
                 d.display(),
-                m.hmasim_version
+                m.build
             )));
         }
-        if m.scenario.hash != first.scenario.hash {
+        if m.scenario_sha256 != first.scenario_sha256 {
             return Err(merge_error(format!(
-                "{} was run from a different scenario file ({} {}) than {} ({} {})",
+                "{} was run from a different scenario file ({}, sha256 {}) than {} ({}, sha256 {})",
                 d.display(),
                 m.scenario.path,
-                m.scenario.hash,
+                m.scenario_sha256,
                 dirs[0].display(),
                 first.scenario.path,
-                first.scenario.hash
+                first.scenario_sha256
             )));
         }
         if plan_key(m) != plan_key(first) {
@@ -151,6 +164,21 @@ pub fn merge(
         )));
     }
 
+    // Every shard's copy of the scenario must be the file its manifest names.
+    let mut scenario = Vec::new();
+    for d in dirs {
+        let path = d.join(manifest::SCENARIO_COPY);
+        let bytes =
+            std::fs::read(&path).map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
+        if sha256_hex(&bytes) != first.scenario_sha256 {
+            return Err(merge_error(format!(
+                "{} does not match the scenario_sha256 of its manifest (damaged or edited?)",
+                path.display()
+            )));
+        }
+        scenario = bytes;
+    }
+
     let runs = enumerate_runs(&first.points, first.replication);
     let files = per_run_files(first.trace);
     let headers = headers(first.trace);
@@ -197,14 +225,18 @@ pub fn merge(
     merged.command = command;
     merged.shard = None;
     merged.merged_from = dirs.iter().map(|d| d.display().to_string()).collect();
-    let source = ShardRuns {
+    let runs = ShardRuns {
         readers,
         order,
         files,
         headers,
         keep_open,
     };
-    Ok((merged, source))
+    Ok(Merged {
+        manifest: merged,
+        scenario,
+        runs,
+    })
 }
 
 /// At most this many shard files are kept open at once; with more shards

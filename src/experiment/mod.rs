@@ -38,6 +38,7 @@ pub mod merge;
 pub mod overrides;
 pub mod params;
 pub mod plan;
+pub mod provenance;
 pub mod row;
 pub mod runner;
 pub mod shard;

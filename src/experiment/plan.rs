@@ -336,9 +336,10 @@ impl Plan {
             .map(|p| {
                 let s = &p.scenario;
                 let values: Vec<String> = p.values.iter().map(overrides::display_value).collect();
+                // The folder's copy of the file, relative to the folder.
                 let mut rerun = vec![
                     "run".to_string(),
-                    origin_of(&self.request.scenario),
+                    super::manifest::SCENARIO_COPY.to_string(),
                     "--seed".to_string(),
                     s.simulation.seed.to_string(),
                 ];

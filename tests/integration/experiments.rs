@@ -430,17 +430,19 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         assert!(stderr(&out).contains(want), "{}", stderr(&out));
     }
     std::fs::write(&manifest, &m).unwrap();
-    // Another hmasim version.
-    let version = format!("\"hmasim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    // Another hmasim build (here a faked commit): refused, naming both builds.
+    let mut v: serde_json::Value = serde_json::from_str(&m).unwrap();
+    v["build"]["commit"] = "0000000000000000000000000000000000000000".into();
     std::fs::write(
         dir.join("shard1/manifest.json"),
-        m.replace(&version, "\"hmasim_version\": \"0.0.0-old\""),
+        serde_json::to_vec_pretty(&v).unwrap(),
     )
     .unwrap();
     let out = hmasim(&dir, &["merge", "shard0", "shard1", "--out", "m2"]);
     assert_code(&out, 2);
     assert!(
-        stderr(&out).contains("written by hmasim 0.0.0-old"),
+        stderr(&out)
+            .contains("written by hmasim 0.1.0 (commit 0000000000000000000000000000000000000000"),
         "{}",
         stderr(&out)
     );
@@ -644,6 +646,13 @@ fn one_row_re_run_from_the_manifest_reproduces_it() {
     );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("sweep/manifest.json")).unwrap()).unwrap();
+    // The folder keeps the file's exact bytes, and the manifest their SHA-256.
+    let copy = std::fs::read(dir.join("sweep/scenario.toml")).unwrap();
+    assert_eq!(copy, NOISY_SWEEP.as_bytes());
+    assert_eq!(
+        manifest["scenario_sha256"],
+        hmasim::experiment::hash::sha256_hex(NOISY_SWEEP.as_bytes())
+    );
     let point = &manifest["points"][2];
     let mut args: Vec<String> = point["rerun"]
         .as_array()
@@ -651,12 +660,18 @@ fn one_row_re_run_from_the_manifest_reproduces_it() {
         .iter()
         .map(|a| a.as_str().unwrap().to_string())
         .collect();
+    assert_eq!(args[..2], ["run", "scenario.toml"], "{args:?}");
     assert!(args.contains(&"--set".to_string()), "{args:?}");
-    args.extend(["--replication", "1", "--out", "row", "--no-charts", "-q"].map(String::from));
+    let row = dir.join("row");
+    args.extend(["--replication", "1", "--no-charts", "-q", "--out"].map(String::from));
+    args.push(row.display().to_string());
+    // Editing (here: breaking) the original changes nothing: the re-run,
+    // from the result folder, uses the copy.
+    write(&dir, "noisy.toml", "not a scenario");
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert_code(&hmasim(&dir, &argv), 0);
+    assert_code(&hmasim(&dir.join("sweep"), &argv), 0);
 
-    let rerun = std::fs::read_to_string(dir.join("row/runs.csv")).unwrap();
+    let rerun = std::fs::read_to_string(row.join("runs.csv")).unwrap();
     let original = std::fs::read_to_string(
         dir.join(format!("sweep/{}/runs.csv", point["dir"].as_str().unwrap())),
     )
