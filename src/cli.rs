@@ -21,9 +21,61 @@ use hmasim::output::report::{self, ReportInfo};
 use hmasim::scenario::ReadSessionChoice;
 use hmasim::scenario::values::{DURATION_EXPECTED, parse_duration};
 use rayon::prelude::*;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once standard output turned out to be a closed pipe
+/// (`hmasim list-runs s.toml | head -2`): the rest of the output is dropped
+/// and the command goes on (a run still draws its charts) and exits as it
+/// would have, quietly, as ripgrep does.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to standard output; see [`STDOUT_CLOSED`].
+fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<(), ExperimentError> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(ExperimentError::Stdout(e)),
+    }
+}
+
+/// `print!` that ends quietly on a closed pipe (see [`write_stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_stdout(format_args!($($arg)*))?
+    };
+}
+
+/// `println!` that ends quietly on a closed pipe (see [`write_stdout`]).
+macro_rules! outln {
+    () => {
+        write_stdout(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// `--jobs N`: a plain message for anything but a positive whole number.
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a number of worker threads, 1 or more (default: all cores; at most one \
+             thread per run and {} in all start)",
+            runner::MAX_THREADS
+        )),
+    }
+}
 
 /// Deterministic simulator of Exchange Hybrid Modern Authentication lockouts
 /// after Azure AD key rollovers, and of what EnableAuthAdminReadSession saves.
@@ -143,9 +195,9 @@ struct ZoomArgs {
 struct RunArgs {
     #[command(flatten)]
     plan: PlanArgs,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    jobs: Option<u32>,
+    /// Worker threads (default: all cores; never more than runs). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<usize>,
     /// Output folder (default: output/<simulation.name>/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -325,7 +377,7 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
         .filter(|r| shard.is_none_or(|s| s.selects(r.index)))
         .collect();
     let options = RunnerOptions {
-        jobs: args.jobs.map(|j| j as usize),
+        jobs: args.jobs,
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
     let manifest = Manifest::of_plan(
@@ -341,15 +393,15 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     let stats = runner::run_each(&plan, &selected, options, |o| writer.push(o))?;
     let rows = writer.finish()?;
 
-    print!("{}", summary::summary(&manifest, &rows, Some(stats)));
+    out!("{}", summary::summary(&manifest, &rows, Some(stats)));
     match shard {
-        Some(s) => println!(
+        Some(s) => outln!(
             "shard {s}: {} of {} runs written to {}; merge all shards with `hmasim merge DIR... --out DIR`",
             selected.len(),
             all_runs.len(),
             out.display()
         ),
-        None => println!("results in {}", out.display()),
+        None => outln!("results in {}", out.display()),
     }
     if args.no_charts || shard.is_some() {
         return Ok(());
@@ -372,7 +424,7 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
                 } else {
                     String::new()
                 };
-                println!("{}: OK ({sweep}{runs} runs)", path.display());
+                outln!("{}: OK ({sweep}{runs} runs)", path.display());
             }
             Err(e) => {
                 bad += 1;
@@ -395,7 +447,7 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
     let runs = enumerate_runs(&points, plan.request.replication);
     let keys: Vec<String> = plan.dims.iter().map(|d| d.key.clone()).collect();
     for (d, k) in plan.dims.iter().zip(&keys) {
-        println!("sweep {k}: {} values from {}", d.values.len(), d.source);
+        outln!("sweep {k}: {} values from {}", d.values.len(), d.source);
     }
     let mut header = vec!["point".to_string()];
     header.extend(keys.iter().cloned());
@@ -429,20 +481,20 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", cells.join("  ").trim_end());
+        outln!("{}", cells.join("  ").trim_end());
     }
-    print!(
+    out!(
         "{} runs ({} point{})",
         runs.len(),
         points.len(),
         if points.len() == 1 { "" } else { "s" }
     );
     match plan.request.shard {
-        Some(s) => println!(
+        Some(s) => outln!(
             "; shard {s} runs {} of them",
             runs.iter().filter(|r| s.selects(r.index)).count()
         ),
-        None => println!(),
+        None => outln!(),
     }
     Ok(())
 }
@@ -467,8 +519,8 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
     let mut writer = folder::FolderWriter::create(&args.out, args.force, &manifest, &scenario)?;
     runs.for_each(|o| writer.push(o))?;
     let rows = writer.finish()?;
-    print!("{}", summary::summary(&manifest, &rows, None));
-    println!(
+    out!("{}", summary::summary(&manifest, &rows, None));
+    outln!(
         "merged {} shards ({} runs) into {}",
         args.dirs.len(),
         rows.len(),
@@ -527,8 +579,15 @@ fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
         zoom,
         manifest.points.iter().map(|p| p.horizon_ms),
     )?;
-    draw(&root, &manifest, zoom, only.as_deref())?;
-    println!("charts redrawn in {}", args.dir.display());
+    // plot writes nothing but charts and the report: say so when they fail.
+    draw(&root, &manifest, zoom, only.as_deref()).map_err(|e| match e {
+        ExperimentError::Charts { message, .. } => ExperimentError::Plot {
+            dir: args.dir.clone(),
+            message,
+        },
+        other => other,
+    })?;
+    outln!("charts redrawn in {}", args.dir.display());
     Ok(())
 }
 

@@ -75,6 +75,19 @@ pub enum ExperimentError {
         /// The model's error.
         source: RunError,
     },
+    /// `hmasim plot` could not redraw some charts or the report of a folder
+    /// (it writes nothing else; the folder's CSVs are as they were).
+    #[error("cannot redraw every chart of {}:\n{message}", .dir.display())]
+    Plot {
+        /// The result folder.
+        dir: PathBuf,
+        /// Which chart failed and why, one per line.
+        message: String,
+    },
+    /// Writing to standard output failed (other than a closed pipe, which
+    /// ends the program quietly).
+    #[error("standard output: {0}")]
+    Stdout(io::Error),
     /// The CSVs were written but some charts or the report could not be drawn.
     #[error("results written to {}, but drawing failed:\n{message}", .dir.display())]
     Charts {
@@ -119,8 +132,10 @@ impl ExperimentError {
             | ExperimentError::OutputExists(_)
             | ExperimentError::NotAResultFolder(_)
             | ExperimentError::Merge(_) => EXIT_BAD_INPUT,
-            ExperimentError::Io { .. } | ExperimentError::Run { .. } => EXIT_FAILURE,
-            ExperimentError::Charts { .. } => EXIT_CHARTS,
+            ExperimentError::Io { .. }
+            | ExperimentError::Run { .. }
+            | ExperimentError::Stdout(_) => EXIT_FAILURE,
+            ExperimentError::Charts { .. } | ExperimentError::Plot { .. } => EXIT_CHARTS,
         }
     }
 

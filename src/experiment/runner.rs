@@ -109,7 +109,7 @@ pub fn blocks(
 /// How to run: threads and progress display.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunnerOptions {
-    /// Worker threads; `None` = all cores.
+    /// Worker threads; `None` = all cores. Never more threads than runs start.
     pub jobs: Option<usize>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
@@ -118,6 +118,8 @@ pub struct RunnerOptions {
 /// What running took (printed in the summary, never written to a file).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunStats {
+    /// Worker threads used (at most one per run).
+    pub threads: usize,
     /// Wall-clock time of all runs.
     pub wall: Duration,
     /// Events processed by all runs.
@@ -245,13 +247,15 @@ pub fn run_each(
         Ok(RunOutput { row, blocks })
     };
 
+    let threads = threads_for(options.jobs, runs.len());
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.unwrap_or(0))
+        .num_threads(threads)
         .build()
         .map_err(|e| {
-            ExperimentError::BadArgument(format!("cannot start {:?} threads: {e}", options.jobs))
+            ExperimentError::BadArgument(format!(
+                "cannot start {threads} worker threads: {e}; lower --jobs"
+            ))
         })?;
-    let threads = pool.current_num_threads().max(1);
     let window = WINDOW_PER_THREAD * threads;
     let shared = Shared {
         next: AtomicUsize::new(0),
@@ -356,11 +360,26 @@ pub fn run_each(
         return Err(e);
     }
     let stats = RunStats {
+        threads,
         wall: start.elapsed(),
         events: events.into_inner(),
         max_unwritten,
     };
     Ok(stats)
+}
+
+/// Most worker threads ever started, whatever `--jobs` says: far beyond
+/// the cores of any machine, threads only cost memory and start-up time
+/// (and results never depend on their number).
+pub const MAX_THREADS: usize = 1024;
+
+/// Worker threads for `runs` runs: `--jobs` or all cores, but never more
+/// than there are runs (a thread without a run only costs) or
+/// [`MAX_THREADS`], and at least one.
+pub fn threads_for(jobs: Option<usize>, runs: usize) -> usize {
+    let wanted =
+        jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    wanted.min(runs).clamp(1, MAX_THREADS)
 }
 
 fn progress_bar(len: usize, enabled: bool) -> Option<ProgressBar> {
@@ -443,6 +462,18 @@ request_interval = "5m"
         let (one, _) = run_all(&plan, &runs, jobs(1)).unwrap();
         let (three, _) = run_all(&plan, &runs, jobs(3)).unwrap();
         assert!(one == three, "--jobs 1 and 3 differ");
+    }
+
+    #[test]
+    fn never_more_threads_than_runs() {
+        assert_eq!(threads_for(Some(10_000), 2), 2);
+        assert_eq!(threads_for(Some(3), 80), 3);
+        assert_eq!(threads_for(Some(4), 0), 1);
+        assert_eq!(threads_for(Some(usize::MAX), 1 << 20), MAX_THREADS);
+        assert!(threads_for(None, 1) == 1);
+        let (plan, runs) = plan(TEXT);
+        let stats = run_each(&plan, &runs[..2], jobs(10_000), |_| Ok(())).unwrap();
+        assert_eq!(stats.threads, 2);
     }
 
     #[test]

@@ -119,8 +119,10 @@ pub fn summary<S>(manifest: &Manifest<S>, rows: &[RunRow], stats: Option<RunStat
         let secs = s.wall.as_secs_f64();
         let _ = writeln!(
             out,
-            "{} runs in {:.2} s, {} events, {:.1} M events/s",
+            "{} runs on {} thread{} in {:.2} s, {} events, {:.1} M events/s",
             rows.len(),
+            s.threads,
+            if s.threads == 1 { "" } else { "s" },
             secs,
             s.events,
             if secs > 0.0 {
