@@ -38,7 +38,7 @@ fn main() {
         let start = Instant::now();
         let options = RunnerOptions {
             jobs: Some(jobs),
-            progress: false,
+            ..RunnerOptions::default()
         };
         let (output, stats) = run_all(&plan, &runs, options).expect("benchmark runs");
         let wall = start.elapsed().as_secs_f64();

@@ -15,7 +15,9 @@ use hmasim::engine::time::format_duration;
 use hmasim::experiment::manifest::{self, Manifest};
 use hmasim::experiment::plan::{enumerate_runs, group_by_point};
 use hmasim::experiment::runner::{self, RunnerOptions};
-use hmasim::experiment::{ExperimentError, Plan, PlanRequest, Shard, folder, merge, summary};
+use hmasim::experiment::{
+    ExperimentError, Plan, PlanRequest, Shard, folder, interrupt, merge, summary,
+};
 use hmasim::output::charts::{self, ChartOptions};
 use hmasim::output::report::{self, ReportInfo};
 use hmasim::scenario::ReadSessionChoice;
@@ -246,6 +248,11 @@ struct PlotArgs {
 /// and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = interrupt::install() {
+        eprintln!(
+            "warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted run may leave its staging folder"
+        );
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -270,7 +277,51 @@ fn print_error(e: &ExperimentError) {
     }
 }
 
+/// `error`, or what a signal made of it: once SIGINT or SIGTERM arrived,
+/// the command's error is its consequence; `detail` says what was kept.
+fn interrupted_or(error: ExperimentError, detail: impl FnOnce() -> String) -> ExperimentError {
+    match interrupt::received() {
+        Some(signal) => ExperimentError::Interrupted {
+            signal: signal.name(),
+            code: signal.exit_code(),
+            detail: detail(),
+        },
+        None => error,
+    }
+}
+
+/// Ends a command that was interrupted after its last check (while drawing,
+/// or just after the runs): `detail` says what is complete.
+fn check_interrupted(detail: impl FnOnce() -> String) -> Result<(), ExperimentError> {
+    match interrupt::received() {
+        Some(_) => Err(interrupted_or(
+            ExperimentError::BadArgument(String::new()),
+            detail,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Tells the user about stale staging folders removed on the way.
+fn report_stale(removed: &[folder::StaleStaging]) {
+    for s in removed {
+        eprintln!(
+            "removed {}: a staging folder left by process {}, which no longer runs",
+            s.dir.display(),
+            s.pid
+        );
+    }
+}
+
 fn run(cli: Cli) -> Result<(), ExperimentError> {
+    // Commands that write stop cleanly on a signal; validate and list-runs
+    // (nothing to clean up) end at once.
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Merge(_) | Command::Plot(_)
+    ) {
+        interrupt::cooperate();
+    }
     match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Validate { scenarios } => cmd_validate(&scenarios),
@@ -379,6 +430,8 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     let options = RunnerOptions {
         jobs: args.jobs,
         progress: !args.quiet && std::io::stderr().is_terminal(),
+        stop: Some(interrupt::stop_flag()),
+        max_events: None,
     };
     let manifest = Manifest::of_plan(
         &plan,
@@ -390,7 +443,17 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     // it have finished: memory does not grow with the number of runs.
     let mut writer =
         folder::FolderWriter::create(&out, args.force, &manifest, plan.scenario_text.as_bytes())?;
-    let stats = runner::run_each(&plan, &selected, options, |o| writer.push(o))?;
+    report_stale(writer.removed_stale());
+    let spill = writer.spill_dir();
+    let nothing_written = || {
+        format!(
+            "the runs were stopped and the staging folder removed; nothing was written to {}",
+            out.display()
+        )
+    };
+    let stats = runner::run_each(&plan, &selected, options, &spill, |o| writer.push(o))
+        .map_err(|e| interrupted_or(e, nothing_written))?;
+    check_interrupted(nothing_written)?;
     let rows = writer.finish()?;
 
     out!("{}", summary::summary(&manifest, &rows, Some(stats)));
@@ -406,7 +469,15 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     if args.no_charts || shard.is_some() {
         return Ok(());
     }
-    draw(&out, &manifest, zoom, None)
+    draw(&out, &manifest, zoom, None)?;
+    check_interrupted(|| charts_not_drawn(&out))
+}
+
+fn charts_not_drawn(dir: &Path) -> String {
+    format!(
+        "the results in {dir} are complete, but not every chart was drawn; redraw them with `hmasim plot {dir}`",
+        dir = dir.display()
+    )
 }
 
 fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
@@ -517,7 +588,18 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
         runs,
     } = merge::merge(&args.dirs, command_line())?;
     let mut writer = folder::FolderWriter::create(&args.out, args.force, &manifest, &scenario)?;
-    runs.for_each(|o| writer.push(o))?;
+    report_stale(writer.removed_stale());
+    let nothing_written = || {
+        format!(
+            "the merge was stopped and the staging folder removed; nothing was written to {}",
+            args.out.display()
+        )
+    };
+    runs.for_each(|o| {
+        check_interrupted(nothing_written)?;
+        writer.push(o)
+    })?;
+    check_interrupted(nothing_written)?;
     let rows = writer.finish()?;
     out!("{}", summary::summary(&manifest, &rows, None));
     outln!(
@@ -529,7 +611,8 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
     if args.no_charts {
         return Ok(());
     }
-    draw(&args.out, &manifest, None, None)
+    draw(&args.out, &manifest, None, None)?;
+    check_interrupted(|| charts_not_drawn(&args.out))
 }
 
 fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
@@ -586,6 +669,12 @@ fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
             message,
         },
         other => other,
+    })?;
+    check_interrupted(|| {
+        format!(
+            "not every chart of {} was redrawn; run `hmasim plot` again",
+            args.dir.display()
+        )
     })?;
     outln!("charts redrawn in {}", args.dir.display());
     Ok(())
@@ -652,6 +741,10 @@ fn draw<S>(
         .par_iter()
         .flat_map_iter(|t| {
             let mut failures = Vec::new();
+            // A signal: draw no further folder (the caller reports it).
+            if interrupt::received().is_some() {
+                return failures;
+            }
             let label = if sweep {
                 format!("{}: ", t.dir.display())
             } else {

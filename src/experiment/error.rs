@@ -15,6 +15,10 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code when every CSV was written but at least one chart (or the HTML
 /// report) could not be drawn.
 pub const EXIT_CHARTS: u8 = 3;
+/// Exit code after SIGINT (128 + 2), as a shell reports it.
+pub const EXIT_SIGINT: u8 = 130;
+/// Exit code after SIGTERM (128 + 15).
+pub const EXIT_SIGTERM: u8 = 143;
 
 /// An experiment error. Every variant is fatal for the command; none leaves a
 /// partial result folder behind (charts aside, see [`ExperimentError::Charts`]).
@@ -88,6 +92,20 @@ pub enum ExperimentError {
     /// ends the program quietly).
     #[error("standard output: {0}")]
     Stdout(io::Error),
+    /// SIGINT or SIGTERM stopped the command; `detail` says what was kept.
+    #[error("interrupted by {signal}: {detail}")]
+    Interrupted {
+        /// `SIGINT` or `SIGTERM`.
+        signal: &'static str,
+        /// [`EXIT_SIGINT`] or [`EXIT_SIGTERM`].
+        code: u8,
+        /// What happened to the output.
+        detail: String,
+    },
+    /// A run's estimated work or memory is above the limit (`--max-events`,
+    /// `--max-memory`); nothing ran.
+    #[error("{0}")]
+    TooBig(String),
     /// The CSVs were written but some charts or the report could not be drawn.
     #[error("results written to {}, but drawing failed:\n{message}", .dir.display())]
     Charts {
@@ -131,7 +149,9 @@ impl ExperimentError {
             | ExperimentError::BadArgument(_)
             | ExperimentError::OutputExists(_)
             | ExperimentError::NotAResultFolder(_)
+            | ExperimentError::TooBig(_)
             | ExperimentError::Merge(_) => EXIT_BAD_INPUT,
+            ExperimentError::Interrupted { code, .. } => *code,
             ExperimentError::Io { .. }
             | ExperimentError::Run { .. }
             | ExperimentError::Stdout(_) => EXIT_FAILURE,

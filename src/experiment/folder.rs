@@ -17,24 +17,32 @@
 //! `sweep_summary.csv`, `manifest.json`, `scenario.toml` and the charts.
 //!
 //! Writing is all or nothing: every file goes to a fresh staging folder
-//! beside `DIR` ([`Staging`]), and the staging folder is renamed to `DIR`
-//! once complete; on an error it is removed. With `--force` an existing
+//! beside `DIR` ([`Staging`]), `.DIR.partial-PID`, and the staging folder is
+//! renamed to `DIR` once complete; on an error (or SIGINT/SIGTERM) it is
+//! removed. A process killed outright cannot remove it: a marker file in it
+//! names the host and process, and the next run into the same parent folder
+//! removes staging folders whose process no longer runs on this host
+//! ([`remove_stale_staging`]); folders of live processes, of other hosts (a
+//! shared file system) or without a marker are left alone. With `--force` an existing
 //! result folder is replaced as a whole (renamed away, then deleted), so no
 //! stale file of an earlier run survives; a folder that is not a result
 //! folder (no `manifest.json`, not empty) is never replaced.
 //!
 //! The per-run files are streamed ([`FolderWriter`]): the staging folder is
-//! created before the first run, each run's rows are appended as soon as it
-//! and the runs before it have finished, and only the runs' [`RunRow`]s are
-//! kept for the summaries written at the end. Memory does not grow with the
-//! number of runs or the length of a run's CSVs.
+//! created before the first run; each run streams its rows into its own
+//! files under the staging folder's `.runs/` while it runs
+//! ([`super::spill`]); they are appended (copied) to the result files as
+//! soon as the run and the runs before it have finished, then removed; only
+//! the runs' [`RunRow`]s are kept for the summaries written at the end.
+//! Memory does not grow with the number of runs or the length of a run's
+//! CSVs.
 
 use super::ExperimentError;
 use super::compare;
 use super::manifest::{self, Manifest};
 use super::plan::group_by_point;
 use super::row::RunRow;
-use super::runner::{RunOutput, headers, per_run_files};
+use super::runner::{Block, RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
 use super::sweep_tables::{self, PointRows, SweepTable};
 use crate::output::atomic;
@@ -66,12 +74,118 @@ pub fn check_output(out: &Path, force: bool) -> Result<(), ExperimentError> {
     Ok(())
 }
 
+/// The folder, inside the staging folder, where runs stream their rows
+/// ([`super::spill`]); removed before the commit.
+const SPILL_DIR: &str = ".runs";
+
 fn sibling(out: &Path, tag: &str) -> PathBuf {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "results".into());
     out.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
+}
+
+/// The file in a staging folder naming who is writing it (see
+/// [`remove_stale_staging`]); removed just before the commit.
+const OWNER_FILE: &str = ".hmasim-staging";
+
+/// This host's name and boot (a process id means nothing on another host
+/// or after a reboot).
+fn host_identity() -> (String, String) {
+    let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    (hostname(), boot)
+}
+
+#[cfg(unix)]
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    if ok {
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(not(unix))]
+fn hostname() -> String {
+    std::env::var("COMPUTERNAME").unwrap_or_default()
+}
+
+/// Whether process `pid` exists on this host.
+#[cfg(unix)]
+fn process_exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists and may be signalled.
+    let r = unsafe { libc::kill(pid, 0) };
+    // EPERM: it exists but belongs to someone else.
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_exists(_pid: u32) -> bool {
+    // Cannot tell: never remove.
+    true
+}
+
+/// A staging folder removed because the process that made it is gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleStaging {
+    /// The folder removed.
+    pub dir: PathBuf,
+    /// The process that had made it.
+    pub pid: u32,
+}
+
+/// Removes the staging folders (`.NAME.partial-PID`) in `parent` left by
+/// processes that no longer run: same host and boot as ours (from the
+/// owner file in them) and no process PID, or an earlier boot. Returns
+/// what it removed; folders it cannot judge are left alone.
+pub fn remove_stale_staging(parent: &Path) -> Vec<StaleStaging> {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let (host, boot) = host_identity();
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix('.')
+            .and_then(|n| n.rsplit_once(".partial-"))
+            .and_then(|(_, pid)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let dir = entry.path();
+        let Ok(owner) = fs::read_to_string(dir.join(OWNER_FILE)) else {
+            continue;
+        };
+        let field = |key: &str| {
+            owner
+                .lines()
+                .find_map(|l| l.strip_prefix(key).map(str::trim).map(str::to_string))
+        };
+        let same_host = field("host ").as_deref() == Some(host.as_str()) && !host.is_empty();
+        let same_pid = field("pid ").and_then(|p| p.parse::<u32>().ok()) == Some(pid);
+        let other_boot = !boot.is_empty() && field("boot ").is_some_and(|b| b != boot);
+        let gone = other_boot || !process_exists(pid);
+        if same_host
+            && same_pid
+            && gone
+            && pid != std::process::id()
+            && fs::remove_dir_all(&dir).is_ok()
+        {
+            removed.push(StaleStaging { dir, pid });
+        }
+    }
+    removed
 }
 
 /// The staging folder of a result folder being written (see the module
@@ -88,6 +202,8 @@ pub struct Staging {
     /// Parent folders of `out` created for it, deepest first.
     created: Vec<PathBuf>,
     committed: bool,
+    /// Stale staging folders of dead processes removed on the way.
+    stale: Vec<StaleStaging>,
 }
 
 impl Staging {
@@ -102,6 +218,7 @@ impl Staging {
             dir: PathBuf::new(),
             created: Vec::new(),
             committed: false,
+            stale: Vec::new(),
         };
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             let mut missing = Some(parent);
@@ -112,12 +229,30 @@ impl Staging {
             fs::create_dir_all(parent).map_err(|e| ExperimentError::io(parent, e))?;
         }
         let dir = sibling(out, "partial");
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        staging.stale = remove_stale_staging(parent);
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| ExperimentError::io(&dir, e))?;
         }
         fs::create_dir(&dir).map_err(|e| ExperimentError::io(&dir, e))?;
         staging.dir = dir;
+        let (host, boot) = host_identity();
+        let owner = format!(
+            "hmasim staging folder: removed by the next run into this folder once its process is gone\nhost {host}\npid {}\nboot {boot}\n",
+            std::process::id()
+        );
+        let owner_file = staging.dir.join(OWNER_FILE);
+        fs::write(&owner_file, owner).map_err(|e| ExperimentError::io(&owner_file, e))?;
         Ok(staging)
+    }
+
+    /// Stale staging folders (of processes that no longer run) removed
+    /// when this one was created.
+    pub fn removed_stale(&self) -> &[StaleStaging] {
+        &self.stale
     }
 
     /// Where `rel` will be once committed (named in errors).
@@ -131,6 +266,11 @@ impl Staging {
             fs::create_dir_all(dir).map_err(|e| ExperimentError::io(dir, e))?;
         }
         Ok(path)
+    }
+
+    /// The folder under the staging folder where runs stream their rows.
+    fn spill_dir(&self) -> PathBuf {
+        self.dir.join(SPILL_DIR)
     }
 
     /// Writes the file `rel` (relative to the result folder) whole.
@@ -157,6 +297,8 @@ impl Staging {
     /// while the runs ran).
     pub fn commit(mut self) -> Result<(), ExperimentError> {
         check_output(&self.out, self.force)?;
+        let owner_file = self.dir.join(OWNER_FILE);
+        fs::remove_file(&owner_file).map_err(|e| ExperimentError::io(&owner_file, e))?;
         let (out, staging) = (&self.out, &self.dir);
         if out.exists() {
             let old = sibling(out, "old");
@@ -202,6 +344,17 @@ impl AppendFile {
         self.file
             .write_all(bytes)
             .map_err(|e| ExperimentError::io(&self.shown, e))
+    }
+
+    /// Appends a run's block (copying a file block in small pieces).
+    fn append(&mut self, block: &Block) -> Result<(), ExperimentError> {
+        block.copy_to(&mut self.file).map_err(|e| match block {
+            // A read error names the file read, a write error the file written.
+            Block::File { path, .. } if e.kind() != std::io::ErrorKind::StorageFull => {
+                ExperimentError::io(path, e)
+            }
+            _ => ExperimentError::io(&self.shown, e),
+        })
     }
 
     /// Flushes the file to disk (as [`atomic::write_file`] does).
@@ -266,6 +419,8 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
     ) -> Result<Self, ExperimentError> {
         let staging = Staging::create(out, force)?;
         staging.write(Path::new(manifest::SCENARIO_COPY), scenario)?;
+        let spill = staging.spill_dir();
+        fs::create_dir(&spill).map_err(|e| ExperimentError::io(&spill, e))?;
         let headers = headers(manifest.trace);
         let complete = manifest.shard.is_none();
         let sweep = if manifest.is_sweep() && complete {
@@ -289,7 +444,20 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         })
     }
 
-    /// Appends the next run's output (runs must come in run order).
+    /// Stale staging folders removed when the staging folder was created
+    /// (see [`remove_stale_staging`]).
+    pub fn removed_stale(&self) -> &[StaleStaging] {
+        self.staging.removed_stale()
+    }
+
+    /// Where runs stream their rows before [`FolderWriter::push`] appends
+    /// them (a folder inside the staging folder, removed with it).
+    pub fn spill_dir(&self) -> PathBuf {
+        self.staging.spill_dir()
+    }
+
+    /// Appends the next run's output (runs must come in run order) and
+    /// removes its spill folder.
     pub fn push(&mut self, output: RunOutput) -> Result<(), ExperimentError> {
         let point = output.row.point;
         while self
@@ -308,15 +476,26 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         let open = self.open.as_mut().expect("opened above");
         assert_eq!(output.blocks.len(), open.files.len(), "one block per file");
         for (file, block) in open.files.iter_mut().zip(&output.blocks) {
-            file.write(block)?;
+            file.append(block)?;
         }
         if let Some((table, file)) = &mut self.sweep {
             let values = &self.manifest.points[open.position].values;
-            file.write(&table.rows(point, values, &output.blocks[0]))?;
+            let runs = match &output.blocks[0] {
+                Block::Bytes(b) => std::borrow::Cow::Borrowed(b),
+                other => std::borrow::Cow::Owned(
+                    other
+                        .read()
+                        .map_err(|e| ExperimentError::io(&open.files[0].shown, e))?,
+                ),
+            };
+            file.write(&table.rows(point, values, &runs))?;
         }
         if !self.complete {
             self.lengths
-                .push(output.blocks.iter().map(Vec::len).collect());
+                .push(output.blocks.iter().map(|b| b.len() as usize).collect());
+        }
+        if let Some(dir) = &output.spill {
+            fs::remove_dir_all(dir).map_err(|e| ExperimentError::io(dir, e))?;
         }
         self.rows.push(output.row);
         Ok(())
@@ -399,6 +578,8 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         }
         self.staging
             .write(Path::new(manifest::FILE), &manifest.to_bytes())?;
+        let spill = self.staging.spill_dir();
+        fs::remove_dir_all(&spill).map_err(|e| ExperimentError::io(&spill, e))?;
         self.staging.commit()?;
         Ok(self.rows)
     }

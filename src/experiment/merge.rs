@@ -17,7 +17,7 @@ use super::hash::sha256_hex;
 use super::manifest::{self, StoredManifest};
 use super::plan::{enumerate_runs, group_by_point};
 use super::provenance::Build;
-use super::runner::{RunOutput, headers, per_run_files};
+use super::runner::{Block, RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -377,15 +377,23 @@ impl ShardReader {
         let (_, readers) = self.open.as_mut().expect("opened above");
         let mut blocks = Vec::with_capacity(files.len());
         for (f, reader) in readers.iter_mut().enumerate() {
-            let block = reader.read(entry.lengths[f], keep_open)?;
-            if f == 0 && !runs_rows_parse(&block) {
-                return Err(damaged(&reader.path));
+            // runs.csv rows are read (sweep.csv is made from them); the
+            // other files' blocks are copied by the writer straight from the
+            // shard's file: a run's rows are never all in memory.
+            if f == 0 {
+                let block = reader.read(entry.lengths[f], keep_open)?;
+                if !runs_rows_parse(&block) {
+                    return Err(damaged(&reader.path));
+                }
+                blocks.push(Block::Bytes(block));
+            } else {
+                blocks.push(reader.range(entry.lengths[f]));
             }
-            blocks.push(block);
         }
         Ok(RunOutput {
             row: entry.row,
             blocks,
+            spill: None,
         })
     }
 }
@@ -400,6 +408,18 @@ struct BlockReader {
 }
 
 impl BlockReader {
+    /// The next block as a range of the file (checked against the file's
+    /// length before the merge started).
+    fn range(&mut self, len: usize) -> Block {
+        let block = Block::File {
+            path: self.path.clone(),
+            offset: self.offset,
+            len: len as u64,
+        };
+        self.offset += len as u64;
+        block
+    }
+
     fn read(&mut self, len: usize, keep_open: bool) -> Result<Vec<u8>, ExperimentError> {
         let path = &self.path;
         let io_error = |e: std::io::Error| match e.kind() {

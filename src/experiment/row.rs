@@ -5,7 +5,7 @@
 //! `shard_index.csv`), so a merge recomputes the same summaries from the same
 //! integers and writes the same bytes as a single-machine run.
 
-use crate::metrics::{RunId, RunResult};
+use crate::metrics::{RunId, RunResult, RunSummary};
 
 /// The metrics of `runs.csv` that summaries cover, in column order.
 pub const METRICS: [&str; 12] = crate::output::csv::METRIC_COLUMNS;
@@ -58,6 +58,39 @@ impl RunRow {
                 r.window_ms_max(),
                 r.window_ms_percentile(50),
                 r.window_ms_percentile(95),
+                t.users_affected,
+                t.episodes,
+            ],
+            episode_ms_total: t.episode_ms_total,
+            events: t.events,
+            fingerprint: t.fingerprint,
+        }
+    }
+
+    /// The row of a run whose rows were streamed: `summary` and the window
+    /// percentiles the sink computed.
+    pub fn from_summary(
+        index: usize,
+        point: usize,
+        summary: &RunSummary,
+        window_p50_ms: u64,
+        window_p95_ms: u64,
+    ) -> RunRow {
+        let (t, w) = (&summary.totals, &summary.windows);
+        RunRow {
+            index,
+            point,
+            id: summary.id,
+            counts: [
+                t.requests,
+                t.accepted,
+                t.rejected,
+                t.unavailable,
+                w.count,
+                w.total_ms,
+                w.max_ms,
+                window_p50_ms,
+                window_p95_ms,
                 t.users_affected,
                 t.episodes,
             ],

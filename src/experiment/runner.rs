@@ -1,22 +1,28 @@
 //! Running the plan's runs in parallel and handing their results over in run order.
 //!
-//! Runs execute on a local rayon pool of `--jobs` threads. Each finished run
-//! is turned at once into its [`RunOutput`]: its integer metrics and its rows
-//! of every per-run CSV (formatted by [`crate::output::csv`]), so memory
-//! holds CSV bytes rather than whole results. [`run_each`] hands the outputs
-//! to the caller in run-index order whatever the scheduling (a small reorder
-//! buffer holds runs that finished before an earlier one), so the caller can
-//! write them as they come and output bytes never depend on `--jobs`.
+//! Runs execute on a local rayon pool of `--jobs` threads (never more than
+//! runs). Each run streams its rows, as it produces them, to its own files
+//! in a spill folder ([`super::spill`]); a finished run is its
+//! [`RunOutput`]: its integer metrics, its one `runs.csv` row and few
+//! rollovers in memory, and its other rows as files. [`run_each`] hands the
+//! outputs to the caller in run-index order whatever the scheduling (a small
+//! reorder buffer holds runs that finished before an earlier one), so the
+//! caller can append them to the result files as they come, and output
+//! bytes never depend on `--jobs`. Memory holds the runs in progress (their
+//! model state and bounded spill buffers), not their rows.
 
 use super::ExperimentError;
 use super::plan::{Plan, RunSpec};
 use super::row::RunRow;
+use super::spill::{Limits, SpillSink};
 use crate::metrics::RunResult;
 use crate::model::{self, RunOptions};
-use crate::output::csv;
-use crate::scenario::Scenario;
+use crate::output::csv::{self, CsvWriter};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::{Duration, Instant};
@@ -40,13 +46,85 @@ pub fn per_run_files(trace: bool) -> &'static [&'static str] {
     }
 }
 
+/// One run's rows of one per-run file (without header): in memory, or a
+/// byte range of a file (a run's spill file, a shard's file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// The bytes themselves (small: a `runs.csv` row, the rollovers).
+    Bytes(Vec<u8>),
+    /// `len` bytes of `path` from `offset`.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Where the block starts.
+        offset: u64,
+        /// Its length.
+        len: u64,
+    },
+}
+
+impl Block {
+    /// The whole file at `path`.
+    pub fn whole_file(path: PathBuf) -> io::Result<Block> {
+        let len = std::fs::metadata(&path)?.len();
+        Ok(Block::File {
+            path,
+            offset: 0,
+            len,
+        })
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Block::Bytes(b) => b.len() as u64,
+            Block::File { len, .. } => *len,
+        }
+    }
+
+    /// Whether it holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Copies the block to `out` (a file block through a small buffer).
+    pub fn copy_to(&self, out: &mut impl Write) -> io::Result<()> {
+        match self {
+            Block::Bytes(b) => out.write_all(b),
+            Block::File { path, offset, len } => {
+                let mut file = File::open(path)?;
+                file.seek(SeekFrom::Start(*offset))?;
+                let copied = io::copy(&mut file.take(*len), out)?;
+                if copied == *len {
+                    Ok(())
+                } else {
+                    Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("{}: {copied} of {len} bytes", path.display()),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The block's bytes (for small blocks and tests).
+    pub fn read(&self) -> io::Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.copy_to(&mut v)?;
+        Ok(v)
+    }
+}
+
 /// One finished run: its numbers and its rows in each per-run file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunOutput {
     /// Identity and integer metrics.
     pub row: RunRow,
-    /// The run's rows (without header) of each file of [`per_run_files`].
-    pub blocks: Vec<Vec<u8>>,
+    /// The run's rows (without header) of each file of [`per_run_files`];
+    /// the first (`runs.csv`) is always [`Block::Bytes`].
+    pub blocks: Vec<Block>,
+    /// The run's spill folder, to remove once its blocks are written.
+    pub spill: Option<PathBuf>,
 }
 
 /// The per-run file `name` of `runs` (`scenario`: `simulation.name`;
@@ -76,36 +154,6 @@ pub fn headers(trace: bool) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Formats one run's rows of every per-run file. A file is the header
-/// followed by the blocks of its runs in order, exactly what the writers
-/// produce for several runs at once; keeping blocks apart lets shards be
-/// merged by splitting and interleaving bytes.
-pub fn blocks(
-    scenario: &Scenario,
-    result: &RunResult,
-    headers: &[Vec<u8>],
-    trace: bool,
-) -> Vec<Vec<u8>> {
-    per_run_files(trace)
-        .iter()
-        .zip(headers)
-        .map(|(f, header)| {
-            let mut bytes = write_file_for(
-                f,
-                &scenario.simulation.name,
-                &scenario.pool.app_pools,
-                &[result],
-            );
-            assert!(
-                bytes.starts_with(header),
-                "{f}: the writer's output for one run does not start with its header"
-            );
-            bytes.drain(..header.len());
-            bytes
-        })
-        .collect()
-}
-
 /// How to run: threads and progress display.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunnerOptions {
@@ -113,6 +161,11 @@ pub struct RunnerOptions {
     pub jobs: Option<usize>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Stop flag (SIGINT, SIGTERM): no run starts once it is set, and runs
+    /// in progress stop at their next check (see [`RunOptions::stop`]).
+    pub stop: Option<&'static AtomicBool>,
+    /// Event limit of each run (see [`RunOptions::max_events`]).
+    pub max_events: Option<u64>,
 }
 
 /// What running took (printed in the summary, never written to a file).
@@ -130,8 +183,9 @@ pub struct RunStats {
     pub max_unwritten: usize,
 }
 
-/// Runs `runs` of `plan` and returns their outputs in the order of `runs`
-/// (all in memory: for a result folder use [`run_each`], which streams).
+/// Runs `runs` of `plan` and returns their outputs in the order of `runs`,
+/// every block read into memory (for tests and benchmarks; a result folder
+/// uses [`run_each`], which streams).
 ///
 /// If a run fails, no further runs start and the failure of the lowest
 /// run index among those that ran is returned.
@@ -140,12 +194,98 @@ pub fn run_all(
     runs: &[RunSpec],
     options: RunnerOptions,
 ) -> Result<(Vec<RunOutput>, RunStats), ExperimentError> {
+    let spill = tempfile::tempdir().map_err(|e| ExperimentError::io(std::env::temp_dir(), e))?;
     let mut outputs = Vec::with_capacity(runs.len());
-    let stats = run_each(plan, runs, options, |o| {
-        outputs.push(o);
+    let stats = run_each(plan, runs, options, spill.path(), |o| {
+        let blocks = o
+            .blocks
+            .iter()
+            .map(|b| b.read().map(Block::Bytes))
+            .collect::<io::Result<Vec<_>>>()
+            .map_err(|e| ExperimentError::io(spill.path(), e))?;
+        if let Some(dir) = &o.spill {
+            std::fs::remove_dir_all(dir).map_err(|e| ExperimentError::io(dir, e))?;
+        }
+        outputs.push(RunOutput {
+            row: o.row,
+            blocks,
+            spill: None,
+        });
         Ok(())
     })?;
     Ok((outputs, stats))
+}
+
+/// Runs one run, streaming its rows into `spill/run-INDEX/`.
+fn execute(
+    plan: &Plan,
+    spec: &RunSpec,
+    options: &RunnerOptions,
+    spill: &Path,
+) -> Result<RunOutput, ExperimentError> {
+    let scenario = &plan.points[spec.point].scenario;
+    let trace = plan.request.trace;
+    let dir = spill.join(format!("run-{}", spec.index));
+    let io_error = |e| ExperimentError::io(&dir, e);
+    let mut sink = SpillSink::create(
+        &dir,
+        spec.id,
+        &scenario.pool.app_pools,
+        trace,
+        Limits::default(),
+    )
+    .map_err(io_error)?;
+    let run_options = RunOptions {
+        trace,
+        stop: options.stop,
+        max_events: options.max_events,
+    };
+    let summary = match model::run_into(scenario, spec.id, run_options, &mut sink) {
+        Ok(summary) => summary,
+        Err(source) => {
+            drop(sink);
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(ExperimentError::Run {
+                run: spec.describe(plan.is_sweep()),
+                source,
+            });
+        }
+    };
+    let files = sink.finish().map_err(io_error)?;
+    let row = RunRow::from_summary(
+        spec.index,
+        spec.point,
+        &summary,
+        files.window_p50_ms,
+        files.window_p95_ms,
+    );
+    let mut runs_row = CsvWriter::rows_only();
+    csv::runs_row(
+        &mut runs_row,
+        &scenario.simulation.name,
+        &spec.id,
+        &row.counts,
+        row.episode_ms_total,
+        row.events,
+        row.fingerprint,
+    );
+    let mut rollovers = CsvWriter::rows_only();
+    csv::rollover_rows(&mut rollovers, &spec.id, &summary.rollovers);
+    let mut blocks = vec![
+        Block::Bytes(runs_row.bytes().to_vec()),
+        Block::whole_file(files.windows).map_err(io_error)?,
+        Block::whole_file(files.timeseries).map_err(io_error)?,
+        Block::whole_file(files.timeline).map_err(io_error)?,
+        Block::Bytes(rollovers.bytes().to_vec()),
+    ];
+    if let Some(events) = files.events {
+        blocks.push(Block::whole_file(events).map_err(io_error)?);
+    }
+    Ok(RunOutput {
+        row,
+        blocks,
+        spill: Some(dir),
+    })
 }
 
 /// How far (in runs) a worker may run ahead of the oldest run not yet handed
@@ -214,37 +354,44 @@ impl Drop for StopOnDrop<'_> {
 ///
 /// If a run or `sink` fails, no further runs start and the error of the
 /// lowest run position among the failures is returned (a run's error, or
-/// the sink's error on that run's output).
+/// the sink's error on that run's output). When the stop flag ends the
+/// runs early, the error is a run's [`crate::model::RunError::Stopped`].
+///
+/// Each run's rows are streamed into its own folder under `spill` (which
+/// the caller removes on an error); the sink is given the folder with each
+/// output and removes it once written.
 pub fn run_each(
     plan: &Plan,
     runs: &[RunSpec],
     options: RunnerOptions,
+    spill: &Path,
     mut sink: impl FnMut(RunOutput) -> Result<(), ExperimentError>,
 ) -> Result<RunStats, ExperimentError> {
-    let trace = plan.request.trace;
-    let headers = headers(trace);
     let start = Instant::now();
     let events = AtomicU64::new(0);
     let bar = progress_bar(runs.len(), options.progress);
+    let stop_requested = || {
+        options
+            .stop
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+    };
 
     let execute = |spec: &RunSpec| -> Result<RunOutput, ExperimentError> {
-        let scenario = &plan.points[spec.point].scenario;
-        let result = model::run(scenario, spec.id, RunOptions { trace }).map_err(|source| {
-            ExperimentError::Run {
+        if stop_requested() {
+            return Err(ExperimentError::Run {
                 run: spec.describe(plan.is_sweep()),
-                source,
-            }
-        })?;
-        let row = RunRow::from_result(spec.index, spec.point, &result);
-        let blocks = blocks(scenario, &result, &headers, trace);
-        drop(result);
+                source: model::RunError::Stopped,
+            });
+        }
+        let output = execute(plan, spec, &options, spill)?;
+        let row = &output.row;
         let total = events.fetch_add(row.events, Ordering::Relaxed) + row.events;
         if let Some(bar) = &bar {
             let secs = start.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!("{:.1} M events/s", total as f64 / secs / 1e6));
             bar.inc(1);
         }
-        Ok(RunOutput { row, blocks })
+        Ok(output)
     };
 
     let threads = threads_for(options.jobs, runs.len());
@@ -436,7 +583,7 @@ request_interval = "5m"
     fn jobs(n: usize) -> RunnerOptions {
         RunnerOptions {
             jobs: Some(n),
-            progress: false,
+            ..RunnerOptions::default()
         }
     }
 
@@ -445,7 +592,8 @@ request_interval = "5m"
         let (plan, runs) = plan(TEXT);
         assert_eq!(runs.len(), 80);
         let mut seen = Vec::new();
-        let stats = run_each(&plan, &runs, jobs(3), |o| {
+        let spill = tempfile::tempdir().unwrap();
+        let stats = run_each(&plan, &runs, jobs(3), spill.path(), |o| {
             // A slow sink: without the window the workers would finish
             // every run while the first ones are being written.
             std::thread::sleep(Duration::from_millis(5));
@@ -464,6 +612,48 @@ request_interval = "5m"
         assert!(one == three, "--jobs 1 and 3 differ");
     }
 
+    /// Streamed through spill files, every per-run file holds exactly the
+    /// bytes the in-memory writers give for the same runs (with the trace).
+    #[test]
+    fn streamed_blocks_equal_the_in_memory_files() {
+        let request = PlanRequest {
+            scenario: "t.toml".into(),
+            trace: true,
+            ..PlanRequest::default()
+        };
+        // A rollover an hour in: crashes then spawn workers that reject.
+        let text = TEXT.replace("replications = 40", "replications = 2")
+            + "\n[[issuer.rollover]]\nat = \"1h\"\n";
+        let plan = Plan::build_from_text(request, text).unwrap();
+        let runs = enumerate_runs(&plan.point_entries(), None);
+        let (outputs, _) = run_all(&plan, &runs, jobs(2)).unwrap();
+        let scenario = &plan.points[0].scenario;
+        let results: Vec<RunResult> = runs
+            .iter()
+            .map(|r| {
+                let options = RunOptions {
+                    trace: true,
+                    ..RunOptions::default()
+                };
+                model::run(scenario, r.id, options).unwrap()
+            })
+            .collect();
+        let refs: Vec<&RunResult> = results.iter().collect();
+        assert!(
+            results
+                .iter()
+                .any(|r| !r.windows.is_empty() && !r.timeline.is_empty())
+        );
+        for (f, (name, header)) in per_run_files(true).iter().zip(headers(true)).enumerate() {
+            let mut streamed = header.clone();
+            for o in &outputs {
+                streamed.extend(o.blocks[f].read().unwrap());
+            }
+            let in_memory = write_file_for(name, "t", &scenario.pool.app_pools, &refs);
+            assert!(streamed == in_memory, "{name} differs");
+        }
+    }
+
     #[test]
     fn never_more_threads_than_runs() {
         assert_eq!(threads_for(Some(10_000), 2), 2);
@@ -472,7 +662,8 @@ request_interval = "5m"
         assert_eq!(threads_for(Some(usize::MAX), 1 << 20), MAX_THREADS);
         assert!(threads_for(None, 1) == 1);
         let (plan, runs) = plan(TEXT);
-        let stats = run_each(&plan, &runs[..2], jobs(10_000), |_| Ok(())).unwrap();
+        let spill = tempfile::tempdir().unwrap();
+        let stats = run_each(&plan, &runs[..2], jobs(10_000), spill.path(), |_| Ok(())).unwrap();
         assert_eq!(stats.threads, 2);
     }
 
@@ -480,7 +671,8 @@ request_interval = "5m"
     fn a_failing_sink_stops_the_runs_and_its_error_is_returned() {
         let (plan, runs) = plan(TEXT);
         let mut handed = Vec::new();
-        let e = run_each(&plan, &runs, jobs(3), |o| {
+        let spill = tempfile::tempdir().unwrap();
+        let e = run_each(&plan, &runs, jobs(3), spill.path(), |o| {
             handed.push(o.row.index);
             match o.row.index {
                 5 => Err(ExperimentError::BadArgument("disk full".into())),
@@ -498,7 +690,8 @@ request_interval = "5m"
         let text = format!("{TEXT}\n[issuer]\nemergency_rate = \"4000/1d\"\n");
         let (plan, runs) = plan(&text);
         let mut handed = 0;
-        let e = run_each(&plan, &runs, jobs(3), |_| {
+        let spill = tempfile::tempdir().unwrap();
+        let e = run_each(&plan, &runs, jobs(3), spill.path(), |_| {
             handed += 1;
             Ok(())
         })

@@ -203,6 +203,45 @@ pub struct TraceRecord {
     pub detail: String,
 }
 
+/// Count, total and longest duration of the failure windows a run reported
+/// (kept by the recorder as windows close; percentiles need every duration
+/// and are the sink's business).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowTally {
+    /// Windows counted (started after warm-up).
+    pub count: u64,
+    /// Sum of their durations [ms].
+    pub total_ms: u64,
+    /// Longest [ms], 0 if none.
+    pub max_ms: u64,
+}
+
+impl WindowTally {
+    /// Counts one window.
+    pub fn add(&mut self, w: &WindowRecord) {
+        let d = w.duration_ms();
+        self.count += 1;
+        self.total_ms += d;
+        self.max_ms = self.max_ms.max(d);
+    }
+}
+
+/// What one run returns when its rows went to a [`super::RowSink`]:
+/// everything but the rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSummary {
+    /// Which run.
+    pub id: RunId,
+    /// Totals.
+    pub totals: Totals,
+    /// The windows handed to the sink.
+    pub windows: WindowTally,
+    /// The rollovers that happened before the horizon (at most 127).
+    pub rollovers: Vec<RolloverRecord>,
+    /// Wall-clock time of the run [ms]; never written to a CSV (not reproducible).
+    pub wall_ms: u64,
+}
+
 /// Everything one run produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunResult {

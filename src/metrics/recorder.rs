@@ -4,8 +4,14 @@
 //! bucket check) and on the rare state changes (windows, episodes, pool
 //! membership). Everything before `warmup` is ignored: requests, and windows
 //! and episodes that start before it.
+//!
+//! Rows (buckets, closed windows, ended intervals, traced events) go to the
+//! [`RowSink`] as soon as they are final; the recorder keeps only the
+//! current bucket, the open windows (one per failing worker) and totals, so
+//! its memory does not grow with simulated time.
 
 use super::record::*;
+use super::sink::RowSink;
 
 /// An open failure window while the run goes on.
 struct OpenWindow {
@@ -17,7 +23,14 @@ struct OpenWindow {
 }
 
 /// Collects one run's metrics.
-pub struct Recorder {
+pub struct Recorder<'a> {
+    /// Where finished rows go.
+    sink: &'a mut dyn RowSink,
+    /// The windows handed to the sink.
+    tally: WindowTally,
+    /// Bytes of a users bitset that could not be allocated (the run must end:
+    /// see [`Recorder::out_of_memory`]).
+    out_of_memory: Option<usize>,
     warmup: u64,
     bucket_ms: u64,
     users: u32,
@@ -25,21 +38,27 @@ pub struct Recorder {
     /// Current bucket and its end [ms].
     bucket: BucketRecord,
     bucket_end: u64,
-    rows: Vec<BucketRecord>,
     servers_in_pool: u32,
     workers_failing: u32,
     open: Vec<Option<OpenWindow>>,
     free_slots: Vec<u32>,
     spare_bitsets: Vec<Vec<u64>>,
-    windows: Vec<WindowRecord>,
-    timeline: Vec<StateInterval>,
 }
 
-impl Recorder {
+impl<'a> Recorder<'a> {
     /// A recorder for `users` users, `servers` servers, time-series buckets of
-    /// `bucket_ms`, ignoring `[0, warmup)`.
-    pub fn new(warmup: u64, bucket_ms: u64, users: u32, servers: u32) -> Self {
+    /// `bucket_ms`, ignoring `[0, warmup)`, handing rows to `sink`.
+    pub fn new(
+        warmup: u64,
+        bucket_ms: u64,
+        users: u32,
+        servers: u32,
+        sink: &'a mut dyn RowSink,
+    ) -> Self {
         Recorder {
+            sink,
+            tally: WindowTally::default(),
+            out_of_memory: None,
             warmup,
             bucket_ms,
             users,
@@ -50,15 +69,18 @@ impl Recorder {
                 ..BucketRecord::default()
             },
             bucket_end: bucket_ms,
-            rows: Vec::new(),
             servers_in_pool: servers,
             workers_failing: 0,
             open: Vec::new(),
             free_slots: Vec::new(),
             spare_bitsets: Vec::new(),
-            windows: Vec::new(),
-            timeline: Vec::new(),
         }
+    }
+
+    /// `Some(bytes)` once a users bitset of that size could not be
+    /// allocated: the run cannot count distinct users and must end.
+    pub fn out_of_memory(&self) -> Option<usize> {
+        self.out_of_memory
     }
 
     /// Moves the current bucket forward to the one holding `t`.
@@ -73,7 +95,7 @@ impl Recorder {
     fn roll(&mut self, t: u64) {
         while t >= self.bucket_end {
             if self.bucket_end > self.warmup {
-                self.rows.push(self.bucket);
+                self.sink.bucket(&self.bucket);
             }
             self.bucket = BucketRecord {
                 bucket_start_ms: self.bucket_end,
@@ -153,7 +175,15 @@ impl Recorder {
     ) -> u32 {
         let mut users_seen = self.spare_bitsets.pop().unwrap_or_default();
         users_seen.clear();
-        users_seen.resize((self.users as usize).div_ceil(64), 0);
+        let words = (self.users as usize).div_ceil(64);
+        // Reserved fallibly: with millions of users and many failing workers
+        // at once this is the run's largest allocation.
+        match users_seen.try_reserve_exact(words) {
+            Ok(()) => users_seen.resize(words, 0),
+            Err(_) => {
+                self.out_of_memory.get_or_insert(words * 8);
+            }
+        }
         let window = OpenWindow {
             record: WindowRecord {
                 server,
@@ -188,8 +218,11 @@ impl Recorder {
         if let Some(w) = self.open[slot as usize].as_mut() {
             w.record.rejected_requests += 1;
             let (word, bit) = ((user / 64) as usize, user % 64);
-            if w.users_seen[word] & (1 << bit) == 0 {
-                w.users_seen[word] |= 1 << bit;
+            // No bitset when it could not be allocated (the run is ending).
+            if let Some(seen) = w.users_seen.get_mut(word)
+                && *seen & (1 << bit) == 0
+            {
+                *seen |= 1 << bit;
                 w.record.users_affected += 1;
             }
         }
@@ -200,7 +233,8 @@ impl Recorder {
         if let Some(mut w) = self.open[slot as usize].take() {
             w.record.end_ms = t;
             if w.counted {
-                self.windows.push(w.record);
+                self.tally.add(&w.record);
+                self.sink.window(&w.record);
             }
             self.spare_bitsets.push(w.users_seen);
             self.free_slots.push(slot);
@@ -229,7 +263,7 @@ impl Recorder {
         end: u64,
     ) {
         if end > start && end > self.warmup {
-            self.timeline.push(StateInterval {
+            self.sink.interval(&StateInterval {
                 server,
                 app_pool: app_pool.to_string(),
                 state,
@@ -239,46 +273,41 @@ impl Recorder {
         }
     }
 
-    /// Closes everything still open at the horizon and returns the records:
-    /// totals (without events and fingerprint), windows, time series, timeline.
-    pub fn finish(
-        mut self,
-        horizon: u64,
-    ) -> (
-        Totals,
-        Vec<WindowRecord>,
-        Vec<BucketRecord>,
-        Vec<StateInterval>,
-    ) {
+    /// An event was traced (`--trace`).
+    pub fn trace(&mut self, row: &TraceRecord) {
+        self.sink.trace(row);
+    }
+
+    /// Closes everything still open at the horizon, hands the last rows to
+    /// the sink and returns the totals (without events and fingerprint) and
+    /// the windows' tally.
+    pub fn finish(mut self, horizon: u64) -> (Totals, WindowTally) {
         for slot in 0..self.open.len() as u32 {
             self.close_window(slot, horizon);
         }
         self.reach(horizon.saturating_sub(1));
         if self.bucket_end > self.warmup && self.bucket.bucket_start_ms < horizon {
-            self.rows.push(self.bucket);
+            self.sink.bucket(&self.bucket);
         }
-        self.windows.sort_by(|a, b| {
-            (a.start_ms, a.server, &a.app_pool).cmp(&(b.start_ms, b.server, &b.app_pool))
-        });
-        self.timeline.sort_by(|a, b| {
-            (a.start_ms, a.server, &a.app_pool).cmp(&(b.start_ms, b.server, &b.app_pool))
-        });
-        (self.totals, self.windows, self.rows, self.timeline)
+        (self.totals, self.tally)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Collect;
 
     #[test]
     fn counts_into_half_open_buckets_after_warmup() {
-        let mut r = Recorder::new(100, 100, 4, 2);
+        let mut rows = Collect::default();
+        let mut r = Recorder::new(100, 100, 4, 2, &mut rows);
         r.accepted(50); // warm-up: ignored
         r.accepted(100);
         r.rejected(199);
         r.unavailable(200);
-        let (totals, _, rows, _) = r.finish(300);
+        let (totals, _) = r.finish(300);
+        let rows = rows.timeseries;
         assert_eq!(totals.requests, 3);
         assert_eq!(
             (totals.accepted, totals.rejected, totals.unavailable),
@@ -294,12 +323,26 @@ mod tests {
 
     #[test]
     fn gauges_keep_extremes_within_a_bucket_and_carry_over() {
-        let mut r = Recorder::new(0, 100, 4, 3);
+        let mut rows = Collect::default();
+        let mut r = Recorder::new(0, 100, 4, 3, &mut rows);
         r.servers_in_pool(10, 2);
         r.servers_in_pool(20, 3);
         let slot = r.open_window(30, 0, "ews", SpawnCause::Initial, 1);
         r.close_window(slot, 40);
-        let (_, windows, rows, _) = r.finish(300);
+        let (_, tally) = r.finish(300);
+        let Collect {
+            windows,
+            timeseries: rows,
+            ..
+        } = rows;
+        assert_eq!(
+            tally,
+            WindowTally {
+                count: 1,
+                total_ms: 10,
+                max_ms: 10
+            }
+        );
         assert_eq!(rows.len(), 3);
         assert_eq!((rows[0].servers_in_pool, rows[0].workers_failing), (2, 1));
         assert_eq!((rows[1].servers_in_pool, rows[1].workers_failing), (3, 0));
@@ -309,12 +352,14 @@ mod tests {
 
     #[test]
     fn windows_count_distinct_users_and_close_at_horizon() {
-        let mut r = Recorder::new(0, 1000, 130, 1);
+        let mut rows = Collect::default();
+        let mut r = Recorder::new(0, 1000, 130, 1, &mut rows);
         let slot = r.open_window(5, 0, "ews", SpawnCause::MaRecycle, 1);
         for user in [3, 3, 129, 64, 3] {
             r.rejected_in_window(slot, user);
         }
-        let (_, windows, _, _) = r.finish(500);
+        r.finish(500);
+        let windows = rows.windows;
         assert_eq!(windows[0].rejected_requests, 5);
         assert_eq!(windows[0].users_affected, 3);
         assert_eq!(windows[0].end_ms, 500);
@@ -322,11 +367,12 @@ mod tests {
 
     #[test]
     fn episodes_before_warmup_are_ignored() {
-        let mut r = Recorder::new(100, 1000, 1, 1);
+        let mut rows = Collect::default();
+        let mut r = Recorder::new(100, 1000, 1, 1, &mut rows);
         r.episode(50, 150);
         r.episode(200, 260);
         r.episode(300, 400);
-        let (totals, ..) = r.finish(1000);
+        let (totals, _) = r.finish(1000);
         assert_eq!(
             (
                 totals.episodes,

@@ -30,14 +30,23 @@ pub mod server;
 pub mod sim;
 pub mod worker;
 
-use crate::metrics::{RunId, RunResult};
+use crate::metrics::{Collect, RowSink, RunId, RunResult, RunSummary};
 use crate::scenario::Scenario;
+use std::sync::atomic::AtomicBool;
 
 /// Options of one run that are not part of the scenario.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
-    /// Record processed events for `events.csv` (costs memory and time).
+    /// Record processed events for `events.csv` (costs time and output).
     pub trace: bool,
+    /// End the run with [`RunError::Stopped`] once this is set (SIGINT,
+    /// SIGTERM). Checked at every queued event, never per request: at least
+    /// once per `balancer.probe_interval` of simulated time.
+    pub stop: Option<&'static AtomicBool>,
+    /// End the run with [`RunError::TooManyEvents`] once it has processed
+    /// more events than this (checked like `stop`, so a run may go a little
+    /// past it): a hard bound for unattended and fuzzed runs.
+    pub max_events: Option<u64>,
 }
 
 /// Errors a run can end with (the scenario itself was valid).
@@ -54,12 +63,53 @@ pub enum RunError {
         /// The limit.
         max: usize,
     },
+    /// The stop flag of [`RunOptions::stop`] was set.
+    #[error("stopped before the horizon")]
+    Stopped,
+    /// The run processed more events than [`RunOptions::max_events`].
+    #[error("stopped after more than {limit} events (the event limit)")]
+    TooManyEvents {
+        /// The limit.
+        limit: u64,
+    },
+    /// A large allocation failed (the run needs more memory than there is).
+    #[error("out of memory: could not allocate {bytes} bytes for {what}")]
+    OutOfMemory {
+        /// What the memory was for.
+        what: &'static str,
+        /// How much was asked for.
+        bytes: usize,
+    },
 }
 
-/// Runs one replication of `scenario` with one flag value.
+/// Runs one replication of `scenario` with one flag value, keeping every
+/// row in memory (see [`run_into`] to stream them).
 pub fn run(scenario: &Scenario, id: RunId, options: RunOptions) -> Result<RunResult, RunError> {
+    let mut rows = Collect::default();
+    let summary = run_into(scenario, id, options, &mut rows)?;
+    let rows = rows.sorted();
+    Ok(RunResult {
+        id: summary.id,
+        totals: summary.totals,
+        windows: rows.windows,
+        timeseries: rows.timeseries,
+        timeline: rows.timeline,
+        rollovers: summary.rollovers,
+        trace: rows.trace,
+        wall_ms: summary.wall_ms,
+    })
+}
+
+/// Runs one replication of `scenario` with one flag value, handing every
+/// row to `sink` as soon as it is final (see [`crate::metrics::sink`]).
+pub fn run_into(
+    scenario: &Scenario,
+    id: RunId,
+    options: RunOptions,
+    sink: &mut dyn RowSink,
+) -> Result<RunSummary, RunError> {
     let started = std::time::Instant::now();
-    let mut result = sim::Simulation::new(scenario, id, options).run(id)?;
-    result.wall_ms = started.elapsed().as_millis() as u64;
-    Ok(result)
+    let mut summary = sim::Simulation::new(scenario, id, options, sink)?.run(id)?;
+    summary.wall_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
 }

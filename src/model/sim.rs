@@ -16,7 +16,7 @@ use super::server::Server;
 use super::worker::{OpenWindow, Process, QueuedRequest, Worker};
 use super::{RunError, RunOptions};
 use crate::engine::{EventQueue, Fingerprint, SimTime, StreamRng, StreamSeed};
-use crate::metrics::{Recorder, RunId, RunResult, SpawnCause, StateKind, TraceRecord};
+use crate::metrics::{Recorder, RowSink, RunId, RunSummary, SpawnCause, StateKind, TraceRecord};
 use crate::scenario::{Affinity, MillisRange, Scenario, ScriptedKind, StartMode};
 
 /// Per-worker random streams.
@@ -50,9 +50,12 @@ pub struct Simulation<'a> {
     balancer: Balancer,
     users: Vec<User>,
     arrivals: ArrivalStream,
-    recorder: Recorder,
-    trace: Option<Vec<TraceRecord>>,
+    recorder: Recorder<'a>,
+    trace: bool,
     error: Option<RunError>,
+    /// [`RunOptions::stop`] and [`RunOptions::max_events`], checked at queued events.
+    stop: Option<&'static std::sync::atomic::AtomicBool>,
+    max_events: u64,
     token_rng: StreamRng,
     replication_rng: StreamRng,
     auth_latency_rng: StreamRng,
@@ -62,14 +65,32 @@ pub struct Simulation<'a> {
     worker_streams: Vec<WorkerStreams>,
 }
 
+/// Every user's state, reserved fallibly: with millions of users this is
+/// the run's largest allocation, and a failure must end the run, not abort.
+fn user_states(users: usize) -> Result<Vec<User>, RunError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(users)
+        .map_err(|_| RunError::OutOfMemory {
+            what: "the users' state",
+            bytes: users.saturating_mul(std::mem::size_of::<User>()),
+        })?;
+    v.resize(users, User::NEW);
+    Ok(v)
+}
+
 #[inline]
 fn draw(rng: &mut StreamRng, range: MillisRange) -> u64 {
     rng.uniform_ms(range.min, range.max)
 }
 
 impl<'a> Simulation<'a> {
-    /// Sets up the run `id` of `sc` at t = 0.
-    pub fn new(sc: &'a Scenario, id: RunId, options: RunOptions) -> Self {
+    /// Sets up the run `id` of `sc` at t = 0, its rows going to `sink`.
+    pub fn new(
+        sc: &'a Scenario,
+        id: RunId,
+        options: RunOptions,
+        sink: &'a mut dyn RowSink,
+    ) -> Result<Self, RunError> {
         let root = StreamSeed {
             seed: id.seed,
             replication: id.replication,
@@ -113,16 +134,19 @@ impl<'a> Simulation<'a> {
                 servers,
                 root.stream("clients.routing"),
             ),
-            users: vec![User::NEW; sc.clients.users as usize],
+            users: user_states(sc.clients.users as usize)?,
             arrivals: ArrivalStream::new(&sc.clients, app_pools, root.stream("clients.arrivals")),
             recorder: Recorder::new(
                 sc.simulation.warmup,
                 sc.simulation.bucket,
                 sc.clients.users,
                 servers as u32,
+                sink,
             ),
-            trace: options.trace.then(Vec::new),
+            trace: options.trace,
             error: None,
+            stop: options.stop,
+            max_events: options.max_events.unwrap_or(u64::MAX),
             token_rng: root.stream("issuer.token_lifetime"),
             replication_rng: root.stream("directory.replication"),
             auth_latency_rng: root.stream("auth_admin.latency"),
@@ -132,7 +156,7 @@ impl<'a> Simulation<'a> {
             worker_streams,
         };
         sim.schedule_initial_events();
-        sim
+        Ok(sim)
     }
 
     /// Schedules `event` at `t`; events at or after the horizon never happen.
@@ -150,8 +174,8 @@ impl<'a> Simulation<'a> {
         app_pool: Option<u32>,
         detail: impl FnOnce() -> String,
     ) {
-        if let Some(trace) = self.trace.as_mut() {
-            trace.push(TraceRecord {
+        if self.trace {
+            self.recorder.trace(&TraceRecord {
                 time_ms: self.now.ms(),
                 kind,
                 server,
@@ -290,7 +314,7 @@ impl<'a> Simulation<'a> {
     }
 
     /// Runs to the horizon and returns what was measured.
-    pub fn run(mut self, id: RunId) -> Result<RunResult, RunError> {
+    pub fn run(mut self, id: RunId) -> Result<RunSummary, RunError> {
         let horizon = self.horizon.ms();
         loop {
             // The hot loop: regular requests up to the next queued event. The
@@ -320,12 +344,37 @@ impl<'a> Simulation<'a> {
             if let Some(error) = self.error.take() {
                 return Err(error);
             }
+            self.check_limits()?;
         }
         self.now = self.horizon;
         Ok(self.finish(id))
     }
 
-    fn finish(mut self, id: RunId) -> RunResult {
+    /// The checks of [`RunOptions`] and of the recorder's allocations, made at
+    /// every queued event (never per request).
+    #[inline]
+    fn check_limits(&self) -> Result<(), RunError> {
+        if self.events > self.max_events {
+            return Err(RunError::TooManyEvents {
+                limit: self.max_events,
+            });
+        }
+        if self
+            .stop
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            return Err(RunError::Stopped);
+        }
+        if let Some(bytes) = self.recorder.out_of_memory() {
+            return Err(RunError::OutOfMemory {
+                what: "the users of a failure window",
+                bytes,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, id: RunId) -> RunSummary {
         let horizon = self.horizon.ms();
         for u in 0..self.users.len() {
             let user = &mut self.users[u];
@@ -386,17 +435,14 @@ impl<'a> Simulation<'a> {
                     .interval(s, name, StateKind::WorkerStarting, since.ms(), horizon);
             }
         }
-        let (mut totals, windows, timeseries, timeline) = self.recorder.finish(horizon);
+        let (mut totals, windows) = self.recorder.finish(horizon);
         totals.events = self.events;
         totals.fingerprint = self.fingerprint.value();
-        RunResult {
+        RunSummary {
             id,
             totals,
             windows,
-            timeseries,
-            timeline,
             rollovers: self.issuer.records,
-            trace: self.trace.unwrap_or_default(),
             wall_ms: 0,
         }
     }

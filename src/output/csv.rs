@@ -18,7 +18,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::metrics::RunResult;
+use crate::metrics::{BucketRecord, RunId, RunResult, StateInterval, TraceRecord, WindowRecord};
 
 /// The per-run metrics that `compare.csv` and `sweep_summary.csv`
 /// summarise: the `runs.csv` columns from `requests` to `user_minutes`.
@@ -126,75 +126,105 @@ pub fn runs_csv(scenario: &str, runs: &[&RunResult]) -> Vec<u8> {
     let mut w = CsvWriter::new(&RUNS_COLUMNS);
     for run in runs {
         let t = &run.totals;
-        w.row(&[
-            &scenario,
-            &run.id.seed,
-            &run.id.replication,
-            &run.id.read_session,
-            &t.requests,
-            &t.accepted,
-            &t.rejected,
-            &t.unavailable,
-            &run.windows.len(),
-            &run.window_ms_total(),
-            &run.window_ms_max(),
-            &run.window_ms_percentile(50),
-            &run.window_ms_percentile(95),
-            &t.users_affected,
-            &t.episodes,
-            &format_args!("{:.3}", run.user_minutes()),
-            &t.events,
-            &format_args!("{:016x}", t.fingerprint),
-        ]);
+        let counts = [
+            t.requests,
+            t.accepted,
+            t.rejected,
+            t.unavailable,
+            run.windows.len() as u64,
+            run.window_ms_total(),
+            run.window_ms_max(),
+            run.window_ms_percentile(50),
+            run.window_ms_percentile(95),
+            t.users_affected,
+            t.episodes,
+        ];
+        runs_row(
+            &mut w,
+            scenario,
+            &run.id,
+            &counts,
+            t.episode_ms_total,
+            t.events,
+            t.fingerprint,
+        );
     }
     w.finish()
+}
+
+/// Appends one `runs.csv` row: `counts` are the first eleven
+/// [`METRIC_COLUMNS`], `user_minutes` is `episode_ms_total / 60 000`.
+pub(crate) fn runs_row(
+    w: &mut CsvWriter,
+    scenario: &str,
+    id: &RunId,
+    counts: &[u64; 11],
+    episode_ms_total: u64,
+    events: u64,
+    fingerprint: u64,
+) {
+    let mut fields: Vec<&dyn fmt::Display> =
+        vec![&scenario, &id.seed, &id.replication, &id.read_session];
+    fields.extend(counts.iter().map(|c| c as &dyn fmt::Display));
+    let user_minutes = format_args!("{:.3}", episode_ms_total as f64 / 60_000.0);
+    let fingerprint = format_args!("{fingerprint:016x}");
+    fields.extend([&user_minutes as &dyn fmt::Display, &events, &fingerprint]);
+    w.row(&fields);
 }
 
 /// `windows.csv`: every failure window of every run.
 pub fn windows_csv(runs: &[&RunResult]) -> Vec<u8> {
     let mut w = CsvWriter::new(&WINDOWS_COLUMNS);
     for run in runs {
-        let id = &run.id;
         for win in &run.windows {
-            w.row(&[
-                &id.seed,
-                &id.replication,
-                &id.read_session,
-                &win.server,
-                &win.app_pool,
-                &win.start_ms,
-                &win.end_ms,
-                &win.duration_ms(),
-                &win.cause.as_str(),
-                &win.rollover,
-                &win.rejected_requests,
-                &win.users_affected,
-            ]);
+            window_row(&mut w, &run.id, win);
         }
     }
     w.finish()
+}
+
+/// Appends one `windows.csv` row of run `id`.
+pub(crate) fn window_row(w: &mut CsvWriter, id: &RunId, win: &WindowRecord) {
+    w.row(&[
+        &id.seed,
+        &id.replication,
+        &id.read_session,
+        &win.server,
+        &win.app_pool,
+        &win.start_ms,
+        &win.end_ms,
+        &win.duration_ms(),
+        &win.cause.as_str(),
+        &win.rollover,
+        &win.rejected_requests,
+        &win.users_affected,
+    ]);
 }
 
 /// `timeseries.csv`: one row per bucket per run.
 pub fn timeseries_csv(runs: &[&RunResult]) -> Vec<u8> {
     let mut w = CsvWriter::new(&TIMESERIES_COLUMNS);
     for run in runs {
-        let id = &run.id;
         for b in &run.timeseries {
-            w.row(&[
-                &id.seed,
-                &id.replication,
-                &id.read_session,
-                &b.bucket_start_ms,
-                &b.requests,
-                &b.rejected,
-                &b.unavailable,
-                &b.servers_in_pool,
-                &b.workers_failing,
-            ]);
+            bucket_row(&mut w, &run.id, b);
         }
     }
     w.finish()
+}
+
+/// Appends one `timeseries.csv` row of run `id`.
+pub(crate) fn bucket_row(w: &mut CsvWriter, id: &RunId, b: &BucketRecord) {
+    w.row(&[
+        &id.seed,
+        &id.replication,
+        &id.read_session,
+        &b.bucket_start_ms,
+        &b.requests,
+        &b.rejected,
+        &b.unavailable,
+        &b.servers_in_pool,
+        &b.workers_failing,
+    ]);
 }
 
 /// `events.csv` (`--trace`): the processed events of every run. The app pool
@@ -204,62 +234,78 @@ pub fn timeseries_csv(runs: &[&RunResult]) -> Vec<u8> {
 pub fn events_csv(runs: &[&RunResult], app_pools: &[String]) -> Vec<u8> {
     let mut w = CsvWriter::new(&EVENTS_COLUMNS);
     for run in runs {
-        let id = &run.id;
         for e in &run.trace {
-            w.row(&[
-                &e.time_ms,
-                &e.kind,
-                &Opt(e.server),
-                &Opt(e.app_pool.map(|i| PoolName(app_pools, i))),
-                &e.detail,
-                &id.seed,
-                &id.replication,
-                &id.read_session,
-            ]);
+            event_row(&mut w, &run.id, e, app_pools);
         }
     }
     w.finish()
+}
+
+/// Appends one `events.csv` row of run `id`.
+pub(crate) fn event_row(w: &mut CsvWriter, id: &RunId, e: &TraceRecord, app_pools: &[String]) {
+    w.row(&[
+        &e.time_ms,
+        &e.kind,
+        &Opt(e.server),
+        &Opt(e.app_pool.map(|i| PoolName(app_pools, i))),
+        &e.detail,
+        &id.seed,
+        &id.replication,
+        &id.read_session,
+    ]);
 }
 
 /// `timeline.csv`: server and worker state intervals (for the timeline chart).
 pub fn timeline_csv(runs: &[&RunResult]) -> Vec<u8> {
     let mut w = CsvWriter::new(&TIMELINE_COLUMNS);
     for run in runs {
-        let id = &run.id;
         for s in &run.timeline {
-            w.row(&[
-                &id.seed,
-                &id.replication,
-                &id.read_session,
-                &s.server,
-                &s.app_pool,
-                &s.state.as_str(),
-                &s.start_ms,
-                &s.end_ms,
-            ]);
+            interval_row(&mut w, &run.id, s);
         }
     }
     w.finish()
+}
+
+/// Appends one `timeline.csv` row of run `id`.
+pub(crate) fn interval_row(w: &mut CsvWriter, id: &RunId, s: &StateInterval) {
+    w.row(&[
+        &id.seed,
+        &id.replication,
+        &id.read_session,
+        &s.server,
+        &s.app_pool,
+        &s.state.as_str(),
+        &s.start_ms,
+        &s.end_ms,
+    ]);
 }
 
 /// `rollovers.csv`: the key rollovers each run saw (for the charts).
 pub fn rollovers_csv(runs: &[&RunResult]) -> Vec<u8> {
     let mut w = CsvWriter::new(&ROLLOVERS_COLUMNS);
     for run in runs {
-        let id = &run.id;
-        for r in &run.rollovers {
-            w.row(&[
-                &id.seed,
-                &id.replication,
-                &id.read_session,
-                &r.key,
-                &r.publish_ms,
-                &r.sign_ms,
-                &r.retire_previous_ms,
-            ]);
-        }
+        rollover_rows(&mut w, &run.id, &run.rollovers);
     }
     w.finish()
+}
+
+/// Appends the `rollovers.csv` rows of run `id`.
+pub(crate) fn rollover_rows(
+    w: &mut CsvWriter,
+    id: &RunId,
+    rollovers: &[crate::metrics::RolloverRecord],
+) {
+    for r in rollovers {
+        w.row(&[
+            &id.seed,
+            &id.replication,
+            &id.read_session,
+            &r.key,
+            &r.publish_ms,
+            &r.sign_ms,
+            &r.retire_previous_ms,
+        ]);
+    }
 }
 
 /// An optional number: empty field when absent.
@@ -300,12 +346,27 @@ pub(crate) struct CsvWriter {
 impl CsvWriter {
     /// A writer whose first line is the header `columns`.
     pub(crate) fn new<S: AsRef<str>>(columns: &[S]) -> CsvWriter {
-        let mut w = CsvWriter {
-            out: Vec::new(),
-            scratch: String::new(),
-        };
+        let mut w = CsvWriter::rows_only();
         w.text_row(columns);
         w
+    }
+
+    /// A writer of rows without a header (one run's block of a file).
+    pub(crate) fn rows_only() -> CsvWriter {
+        CsvWriter {
+            out: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// The bytes written so far (see [`CsvWriter::clear`]).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// Forgets the bytes written (keeps the buffers).
+    pub(crate) fn clear(&mut self) {
+        self.out.clear();
     }
 
     /// Appends one record of text fields.

@@ -21,7 +21,15 @@ pub fn run_with(sc: &Scenario, seed: u64, read_session: bool, trace: bool) -> Ru
         replication: 0,
         read_session,
     };
-    model::run(sc, id, RunOptions { trace }).unwrap_or_else(|e| panic!("{e}"))
+    model::run(
+        sc,
+        id,
+        RunOptions {
+            trace,
+            ..RunOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The scripted event of oracle O1: managed availability recycles the only
