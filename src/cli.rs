@@ -12,11 +12,12 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hmasim::engine::time::format_duration;
+use hmasim::experiment::estimate::{self, PlanEstimate};
 use hmasim::experiment::manifest::{self, Manifest};
 use hmasim::experiment::plan::{enumerate_runs, group_by_point};
 use hmasim::experiment::runner::{self, RunnerOptions};
 use hmasim::experiment::{
-    ExperimentError, Plan, PlanRequest, Shard, folder, interrupt, merge, summary,
+    ExperimentError, Plan, PlanRequest, RunSpec, Shard, folder, interrupt, merge, summary,
 };
 use hmasim::output::charts::{self, ChartOptions};
 use hmasim::output::report::{self, ReportInfo};
@@ -65,6 +66,43 @@ macro_rules! outln {
     ($($arg:tt)*) => {
         write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
     };
+}
+
+/// `--max-events N`: a positive whole number.
+fn parse_max_events(text: &str) -> Result<u64, String> {
+    match text.trim().replace('_', "").parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a number of events, 1 or more (default {})",
+            estimate::DEFAULT_MAX_EVENTS
+        )),
+    }
+}
+
+/// The estimate of running `runs` of `plan` on `threads` threads.
+fn estimate_plan(plan: &Plan, runs: &[RunSpec], threads: usize) -> PlanEstimate {
+    let by_point = group_by_point(runs, plan.points.len(), |r| r.point);
+    let points: Vec<_> = plan
+        .points
+        .iter()
+        .zip(&by_point)
+        .map(|(p, of_point)| (&p.scenario, of_point.len()))
+        .collect();
+    estimate::plan_estimate(&points, plan.request.trace, threads)
+}
+
+/// The largest per-run estimate among the points of `plan`.
+fn largest_run(plan: &Plan) -> estimate::Estimate {
+    plan.points
+        .iter()
+        .map(|p| estimate::estimate(&p.scenario, plan.request.trace))
+        .fold(estimate::Estimate::default(), |a, b| {
+            if b.work() > a.work() || (b.work() == a.work() && b.memory > a.memory) {
+                b
+            } else {
+                a
+            }
+        })
 }
 
 /// `--jobs N`: a plain message for anything but a positive whole number.
@@ -200,6 +238,15 @@ struct RunArgs {
     /// Worker threads (default: all cores; never more than runs). Results do not depend on it.
     #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
+    /// Refuse (exit 2, nothing run) when a run's estimated work exceeds N
+    /// request-path events; also stops a run that processes more events
+    /// (default: 36 billion, about 10 minutes of work).
+    #[arg(long, value_name = "N", value_parser = parse_max_events)]
+    max_events: Option<u64>,
+    /// Refuse (exit 2, nothing run) when the estimated peak memory exceeds
+    /// SIZE (e.g. 8G; default: half the physical memory).
+    #[arg(long, value_name = "SIZE", value_parser = estimate::parse_size)]
+    max_memory: Option<u64>,
     /// Output folder (default: output/<simulation.name>/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -427,11 +474,19 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
         .copied()
         .filter(|r| shard.is_none_or(|s| s.selects(r.index)))
         .collect();
+    // Refuse what would take hours or more memory than there is, before
+    // anything is written.
+    let limits = estimate::Limits {
+        max_events: args.max_events.unwrap_or(estimate::DEFAULT_MAX_EVENTS),
+        max_memory: args.max_memory.unwrap_or_else(estimate::default_max_memory),
+    };
+    let threads = runner::threads_for(args.jobs, selected.len());
+    estimate::check(&estimate_plan(&plan, &selected, threads), &limits)?;
     let options = RunnerOptions {
         jobs: args.jobs,
         progress: !args.quiet && std::io::stderr().is_terminal(),
         stop: Some(interrupt::stop_flag()),
-        max_events: None,
+        max_events: Some(limits.max_events),
     };
     let manifest = Manifest::of_plan(
         &plan,
@@ -495,7 +550,17 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
                 } else {
                     String::new()
                 };
-                outln!("{}: OK ({sweep}{runs} runs)", path.display());
+                let largest = largest_run(&plan);
+                outln!(
+                    "{}: OK ({sweep}{runs} runs; {}{})",
+                    path.display(),
+                    if plan.is_sweep() {
+                        "largest point: "
+                    } else {
+                        ""
+                    },
+                    estimate::describe(&largest)
+                );
             }
             Err(e) => {
                 bad += 1;
@@ -522,7 +587,17 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
     }
     let mut header = vec!["point".to_string()];
     header.extend(keys.iter().cloned());
-    header.extend(["seed", "replications", "read_session", "runs"].map(String::from));
+    header.extend(
+        [
+            "seed",
+            "replications",
+            "read_session",
+            "runs",
+            "events/run",
+            "memory/run",
+        ]
+        .map(String::from),
+    );
     let mut table = vec![header];
     let runs_of_point = group_by_point(&runs, points.len(), |r| r.point);
     for p in &points {
@@ -534,7 +609,15 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
         };
         let flags: Vec<String> = p.read_session.iter().map(bool::to_string).collect();
         let n = runs_of_point[p.point].len();
-        row.extend([p.seed.to_string(), reps, flags.join("+"), n.to_string()]);
+        let e = estimate::estimate(&plan.points[p.point].scenario, plan.request.trace);
+        row.extend([
+            p.seed.to_string(),
+            reps,
+            flags.join("+"),
+            n.to_string(),
+            estimate::count(e.events()),
+            estimate::bytes(e.memory),
+        ]);
         table.push(row);
     }
     let widths: Vec<usize> = (0..table[0].len())
@@ -560,13 +643,32 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
         points.len(),
         if points.len() == 1 { "" } else { "s" }
     );
-    match plan.request.shard {
-        Some(s) => outln!(
-            "; shard {s} runs {} of them",
-            runs.iter().filter(|r| s.selects(r.index)).count()
-        ),
-        None => outln!(),
-    }
+    let selected: Vec<RunSpec> = match plan.request.shard {
+        Some(s) => {
+            let selected: Vec<RunSpec> = runs
+                .iter()
+                .copied()
+                .filter(|r| s.selects(r.index))
+                .collect();
+            outln!("; shard {s} runs {} of them", selected.len());
+            selected
+        }
+        None => {
+            outln!();
+            runs
+        }
+    };
+    let threads = runner::threads_for(None, selected.len());
+    let e = estimate_plan(&plan, &selected, threads);
+    outln!(
+        "estimate: up to {} of work per run on one core; {} events and {} rows in all; peak memory {} on {} thread{}",
+        estimate::duration(e.max_work),
+        estimate::count(e.total_events),
+        estimate::count(e.total_rows),
+        estimate::bytes(e.memory),
+        e.threads,
+        if e.threads == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 

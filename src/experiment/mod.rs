@@ -29,8 +29,10 @@
 //! per run: it does not grow with the length of the runs' CSVs.
 //! Errors and their exit codes are in [`error`].
 
+pub mod bounded;
 pub mod compare;
 pub mod error;
+pub mod estimate;
 pub mod folder;
 pub mod hash;
 pub mod interrupt;

@@ -67,7 +67,7 @@ pub enum RunError {
     #[error("stopped before the horizon")]
     Stopped,
     /// The run processed more events than [`RunOptions::max_events`].
-    #[error("stopped after more than {limit} events (the event limit)")]
+    #[error("stopped after more than {limit} events, the event limit (--max-events)")]
     TooManyEvents {
         /// The limit.
         limit: u64,

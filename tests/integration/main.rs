@@ -9,6 +9,7 @@ mod experiments;
 mod golden;
 mod invariants;
 mod lifecycle;
+mod misuse;
 mod oracle;
 mod regression;
 mod report;
