@@ -7,14 +7,18 @@
 //!        v
 //!      Plan: points x replications x flag values   plan (run index = position in that order)
 //!        |  --shard K/N keeps index % N == K       shard
+//!        |  work and memory estimated, refused     estimate (bounded: the same for
+//!        |  above --max-events / --max-memory       scenario text, writing nothing)
 //!        v
-//!   runner: rayon over runs -> RunOutput per run   runner, row (handed over in run
-//!        |  index order through a reorder buffer)
+//!   runner: rayon over runs; each run streams its  runner, spill, row (handed over
+//!        |  rows to its own spill files             in run index order through a
+//!        |                                          reorder buffer)
 //!        v
-//!   folder: per-run CSVs and sweep.csv appended    folder, compare, sweep_tables,
-//!           run by run; compare.csv,               manifest, params, hash
-//!           sweep_summary.csv, manifest.json from
-//!           the runs' RunRows at the end
+//!   folder: per-run files appended (copied) run    folder, compare, sweep_tables,
+//!           by run, sweep.csv too; compare.csv,    manifest, provenance, params, hash
+//!           sweep_summary.csv, manifest.json and
+//!           scenario.toml at the end, in a staging
+//!           folder renamed into place when complete
 //!        |            shard folders --merge--> the same bytes   (merge)
 //!        v
 //!   summary printed for humans                     summary
@@ -24,10 +28,12 @@
 //! results in run-index order. Runs execute in any order on any number of
 //! threads, but their results are handed to the folder writer in run-index
 //! order (a run that finished before an earlier one waits in a small reorder
-//! buffer), and every computed number is formatted with a fixed precision.
-//! Memory holds the runs in progress, that buffer and one small [`row::RunRow`]
-//! per run: it does not grow with the length of the runs' CSVs.
-//! Errors and their exit codes are in [`error`].
+//! buffer), and every computed number is formatted with a fixed precision
+//! (`docs/determinism.md`). Memory holds the runs in progress (model state
+//! and bounded spill buffers), that buffer and one small [`row::RunRow`] per
+//! run: it does not grow with simulated time or the length of the CSVs.
+//! SIGINT and SIGTERM stop the runs cleanly ([`interrupt`]). Errors and their
+//! exit codes are in [`error`].
 
 pub mod bounded;
 pub mod compare;
