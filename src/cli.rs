@@ -5,10 +5,12 @@
 //! Everything that can be checked is checked before the first run starts,
 //! and nothing is written before every run has succeeded.
 //!
-//! Exit codes: 0 success; 1 a run or an I/O operation failed; 2 bad input
-//! (scenario or sweep errors, bad arguments, an existing output folder
-//! without `--force`, shard folders that do not belong together); 3 the CSVs
-//! were written but a chart or the report could not be drawn.
+//! Exit codes: 0 success (also on a closed standard output pipe); 1 a run or
+//! an I/O operation failed; 2 bad input (scenario or sweep errors, bad
+//! arguments, a run estimated above `--max-events` or `--max-memory`, an
+//! existing output folder without `--force`, shard folders that do not
+//! belong together); 3 the CSVs were written but a chart or the report could
+//! not be drawn; 130 and 143 interrupted by SIGINT or SIGTERM ([`EXIT_CODES`]).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hmasim::engine::time::format_duration;
@@ -877,11 +879,13 @@ fn draw<S>(
 /// The exit codes, shown by `--help`, `run --help` and the man pages.
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
-  1  a run or an I/O operation failed
-  2  bad input: scenario or sweep errors, bad arguments, an existing output folder
-     without --force, shard folders that do not belong together (nothing is written)
-  3  the CSVs were written but a chart or the report could not be drawn";
+  0    success (also when standard output is a closed pipe)
+  1    a run or an I/O operation failed (a run past --max-events, out of memory, disk full)
+  2    bad input: scenario or sweep errors, bad arguments, a run estimated above
+       --max-events or --max-memory, an existing output folder without --force, shard
+       folders that do not belong together or come from another build (nothing is written)
+  3    the CSVs were written but a chart or the report could not be drawn
+  130  interrupted by SIGINT, 143 by SIGTERM (the staging folder is removed)";
 
 /// Where each shell looks for completion scripts.
 const COMPLETIONS_HELP: &str = "\

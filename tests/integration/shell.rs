@@ -41,10 +41,11 @@ fn help_shows_examples_and_every_exit_code() {
         assert!(text.contains("Examples:\n  hmasim "), "{args:?}:\n{text}");
         assert!(text.contains("Exit codes:"), "{args:?}:\n{text}");
         for code in [
-            "0  success",
-            "1  a run or an I/O",
-            "2  bad input",
-            "3  the CSVs",
+            "0    success",
+            "1    a run or an I/O",
+            "2    bad input",
+            "3    the CSVs",
+            "130  interrupted by SIGINT, 143 by SIGTERM",
         ] {
             assert!(text.contains(code), "{args:?} lacks {code:?}:\n{text}");
         }
