@@ -40,8 +40,9 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// About 10 MB per run at most: 2 x 32,768 rows of about 100 bytes and
-    /// 262,144 durations of 8 bytes.
+    /// About 20 MB per run at most: 2 x 32,768 sorted rows of about 150
+    /// bytes, 262,144 durations of 8 bytes, and the file buffers of a merge
+    /// of 64 chunks ([`bytes_per_run`]).
     fn default() -> Self {
         Limits {
             chunk_rows: 32_768,
