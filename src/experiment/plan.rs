@@ -149,12 +149,7 @@ impl Plan {
     /// Reads and validates the scenario, the overrides and the sweep, and
     /// builds every point's scenario. Nothing is run or written.
     pub fn build(request: PlanRequest) -> Result<Plan, ExperimentError> {
-        let text = std::fs::read_to_string(&request.scenario).map_err(|source| {
-            scenario::ScenarioError::Io {
-                path: request.scenario.clone(),
-                source,
-            }
-        })?;
+        let text = scenario::read(&request.scenario)?;
         Self::build_from_text(request, text)
     }
 
@@ -164,7 +159,7 @@ impl Plan {
         let file_alone = match scenario::parse_str(&text, &origin) {
             // Not TOML at all: the scenario layer's error names file:line:column
             // in the project's format; the sweep reader would give its own.
-            Err(e @ scenario::ScenarioError::Syntax { .. }) => return Err(e.into()),
+            Err(e) if e.kind() == Some(scenario::Kind::Syntax) => return Err(e.into()),
             other => other,
         };
         let file_dims = sweep::from_file(&text, &origin)?;

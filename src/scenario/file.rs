@@ -1,14 +1,19 @@
-//! The raw scenario file: serde structs that mirror what the user writes.
+//! The raw scenario file: structs that mirror what the user writes.
 //!
 //! This layer only knows the *shape* of the file (which tables exist, which
-//! keys each table allows, via `deny_unknown_fields`). Every leaf is kept as a
-//! [`RawValue`] with its source span, so that [`super::validate`] can do the
-//! type checks itself and name the field, line and column in its errors
-//! instead of relaying serde's generic "invalid type" message.
+//! keys each table allows). It is built by hand from `toml`'s spanned
+//! document tree rather than derived with serde, so that every unknown key
+//! and every table of the wrong shape is reported (serde stops at the
+//! first), and an integer too large for 64 bits reaches [`super::validate`]
+//! as a number with its field rather than as a parser error. Every leaf is
+//! kept as a [`RawValue`] with its source span, so that [`super::validate`]
+//! can do the type checks itself and name the field, line and column.
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use super::diagnostic::{Collector, Kind, Pending};
+use super::suggest;
 use std::fmt;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// Any TOML value, with array elements spanned so that errors can point at
 /// one element (`clients.daily_profile[3]`).
@@ -16,9 +21,11 @@ use toml::Spanned;
 pub enum RawValue {
     /// A TOML string.
     String(String),
-    /// A TOML integer (i128 so that values just beyond `i64` still get a
-    /// range error that shows the number).
+    /// A TOML integer (i128 so that values beyond `i64` still get a range
+    /// error that shows the number).
     Integer(i128),
+    /// A TOML integer beyond even `i128`, as written (without `_`).
+    HugeInteger(String),
     /// A TOML float, possibly `nan` or `inf`.
     Float(f64),
     /// A TOML boolean.
@@ -36,7 +43,7 @@ impl RawValue {
     pub fn type_name(&self) -> &'static str {
         match self {
             RawValue::String(_) => "string",
-            RawValue::Integer(_) => "integer",
+            RawValue::Integer(_) | RawValue::HugeInteger(_) => "integer",
             RawValue::Float(_) => "float",
             RawValue::Boolean(_) => "boolean",
             RawValue::Datetime => "datetime",
@@ -52,6 +59,7 @@ impl fmt::Display for RawValue {
         match self {
             RawValue::String(s) => write!(f, "string {s:?}"),
             RawValue::Integer(i) => write!(f, "integer {i}"),
+            RawValue::HugeInteger(s) => write!(f, "integer {s}"),
             RawValue::Float(x) => write!(f, "float {x}"),
             RawValue::Boolean(b) => write!(f, "boolean {b}"),
             other => f.write_str(other.type_name()),
@@ -62,477 +70,408 @@ impl fmt::Display for RawValue {
 /// A leaf field: absent, or a value with its byte span in the source.
 pub type Field = Option<Spanned<RawValue>>;
 
-impl<'de> Deserialize<'de> for RawValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RawValueVisitor)
+/// A dotted field path built without allocating (`event[3].server`); it is
+/// formatted only when a message needs it, so that a file of 100,000
+/// `[[event]]` tables costs no string per entry.
+#[derive(Clone, Copy, Debug)]
+pub enum FieldPath<'a> {
+    /// A top-level name or a whole dotted path (`worker.startup`).
+    Name(&'a str),
+    /// `parent.key`
+    Key(&'a FieldPath<'a>, &'a str),
+    /// `parent[index]`
+    Index(&'a FieldPath<'a>, usize),
+}
+
+impl<'a> From<&'a str> for FieldPath<'a> {
+    fn from(s: &'a str) -> Self {
+        FieldPath::Name(s)
     }
 }
 
-struct RawValueVisitor;
-
-impl<'de> Visitor<'de> for RawValueVisitor {
-    type Value = RawValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any TOML value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
-        Ok(RawValue::Boolean(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
-        Ok(RawValue::Integer(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
-        Ok(RawValue::Integer(v.into()))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<RawValue, E> {
-        Ok(RawValue::Integer(v))
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawValue, E> {
-        i128::try_from(v)
-            .map(RawValue::Integer)
-            .map_err(|_| E::custom("integer number overflowed"))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
-        Ok(RawValue::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
-        Ok(RawValue::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
-        Ok(RawValue::String(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<RawValue>>()? {
-            items.push(item);
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldPath::Name(s) => f.write_str(s),
+            FieldPath::Key(p, k) => write!(f, "{p}.{k}"),
+            FieldPath::Index(p, i) => write!(f, "{p}[{i}]"),
         }
-        Ok(RawValue::Array(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
-        // toml hands datetimes to visitors as a one-entry map with a private key.
-        let mut datetime = false;
-        while let Some((key, IgnoredAny)) = map.next_entry::<String, IgnoredAny>()? {
-            datetime |= key.starts_with("$__toml_private");
+}
+
+/// One table of the file: its keys, and how a key's value is stored.
+pub trait RawTable: Default {
+    /// Dotted path without indices (`""` for the top level, `maintenance.window`).
+    const PATH: &'static str;
+    /// The keys the table accepts, in documentation order.
+    const KEYS: &'static [&'static str];
+    /// Stores `value` under `key`; `false` if the table has no such key.
+    fn set(
+        &mut self,
+        key: &str,
+        value: &Spanned<DeValue<'_>>,
+        path: FieldPath<'_>,
+        sink: &mut Collector,
+    ) -> bool;
+}
+
+/// Declares a raw table: leaf keys (any value) and keys holding arrays of
+/// tables, in documentation order.
+macro_rules! raw_table {
+    (
+        $(#[$meta:meta])* $name:ident = $path:literal {
+            $($key:ident),* $(,)?
+        } $(tables { $($tkey:ident: $tty:ty),* $(,)? })?
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default)]
+        #[allow(missing_docs)]
+        pub struct $name {
+            $(pub $key: Field,)*
+            $($(pub $tkey: Option<Vec<Spanned<$tty>>>,)*)?
         }
-        Ok(if datetime {
-            RawValue::Datetime
-        } else {
-            RawValue::Table
-        })
+
+        impl RawTable for $name {
+            const PATH: &'static str = $path;
+            const KEYS: &'static [&'static str] =
+                &[$(stringify!($key),)* $($(stringify!($tkey),)*)?];
+            #[allow(unused_variables)]
+            fn set(
+                &mut self,
+                key: &str,
+                value: &Spanned<DeValue<'_>>,
+                path: FieldPath<'_>,
+                sink: &mut Collector,
+            ) -> bool {
+                match key {
+                    $(stringify!($key) => self.$key = Some(raw_value(value)),)*
+                    $($(stringify!($tkey) => self.$tkey = array_of_tables(value, path, sink),)*)?
+                    _ => return false,
+                }
+                true
+            }
+        }
+    };
+}
+
+raw_table! {
+    /// `[simulation]`
+    RawSimulation = "simulation" { name, horizon, seed, replications, bucket, warmup }
+}
+
+raw_table! {
+    /// `[org]`
+    RawOrg = "org" { read_session }
+}
+
+raw_table! {
+    /// `[issuer]`
+    RawIssuer = "issuer" {
+        token_lifetime, renew_before, rollover_every, rollover_first, rollover_lead,
+        retire_after, emergency_rate,
+    } tables { rollover: RawRollover }
+}
+
+raw_table! {
+    /// One `[[issuer.rollover]]`.
+    RawRollover = "issuer.rollover" { at, lead }
+}
+
+raw_table! {
+    /// `[directory]`
+    RawDirectory = "directory" { replication_delay }
+}
+
+raw_table! {
+    /// `[auth_admin]`
+    RawAuthAdmin = "auth_admin" { interval, anchor, first_run, write_session_fails }
+}
+
+raw_table! {
+    /// `[pool]`
+    RawPool = "pool" { servers, app_pools }
+}
+
+raw_table! {
+    /// `[balancer]`
+    RawBalancer = "balancer" {
+        algorithm, affinity, probe_interval, probe_down_after, probe_up_after,
+    }
+}
+
+raw_table! {
+    /// `[worker]`
+    RawWorker = "worker" {
+        start_mode, startup, cache_reload, new_process_age, failed_update_hold,
+        update_latency, established_write_session_fails, periodic_recycle,
+        ma_recycle_rate, crash_rate, restart_delay,
+    }
+}
+
+raw_table! {
+    /// `[server]`
+    RawServer = "server" { crash_rate, reboot }
+}
+
+raw_table! {
+    /// `[maintenance]`
+    RawMaintenance = "maintenance" {
+        rolling_every, rolling_first, duration, gap,
+    } tables { window: RawWindow }
+}
+
+raw_table! {
+    /// One `[[maintenance.window]]`.
+    RawWindow = "maintenance.window" { server, start, duration }
+}
+
+raw_table! {
+    /// One `[[event]]`.
+    RawEvent = "event" { at, kind, server, app_pool }
+}
+
+raw_table! {
+    /// `[clients]`
+    RawClients = "clients" {
+        users, arrivals, request_interval, daily_profile, prompt_retry, give_up_after,
     }
 }
 
 /// The whole file. Every table is optional here; [`super::validate`] reports
-/// the required ones.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+/// the required ones. A `[sweep]` table is accepted whatever it holds and
+/// ignored: the experiment layer reads it from the same text.
+#[derive(Clone, Debug, Default)]
+#[allow(missing_docs)]
 pub struct RawScenario {
-    /// `[simulation]`
     pub simulation: Option<Spanned<RawSimulation>>,
-    /// `[org]`
     pub org: Option<Spanned<RawOrg>>,
-    /// `[issuer]`
     pub issuer: Option<Spanned<RawIssuer>>,
-    /// `[directory]`
     pub directory: Option<Spanned<RawDirectory>>,
-    /// `[auth_admin]`
     pub auth_admin: Option<Spanned<RawAuthAdmin>>,
-    /// `[pool]`
     pub pool: Option<Spanned<RawPool>>,
-    /// `[balancer]`
     pub balancer: Option<Spanned<RawBalancer>>,
-    /// `[worker]`
     pub worker: Option<Spanned<RawWorker>>,
-    /// `[server]`
     pub server: Option<Spanned<RawServer>>,
-    /// `[maintenance]`
     pub maintenance: Option<Spanned<RawMaintenance>>,
-    /// `[[event]]`
     pub event: Option<Vec<Spanned<RawEvent>>>,
-    /// `[clients]`
     pub clients: Option<Spanned<RawClients>>,
-    /// `[sweep]`: owned by the experiment layer, which parses it from the same
-    /// text; accepted here whatever it holds and ignored.
-    pub sweep: Option<IgnoredAny>,
 }
 
-/// `[simulation]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawSimulation {
-    pub name: Field,
-    pub horizon: Field,
-    pub seed: Field,
-    pub replications: Field,
-    pub bucket: Field,
-    pub warmup: Field,
-}
-
-/// `[org]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawOrg {
-    pub read_session: Field,
-}
-
-/// `[issuer]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawIssuer {
-    pub token_lifetime: Field,
-    pub renew_before: Field,
-    pub rollover_every: Field,
-    pub rollover_first: Field,
-    pub rollover_lead: Field,
-    pub retire_after: Field,
-    pub emergency_rate: Field,
-    pub rollover: Option<Vec<Spanned<RawRollover>>>,
-}
-
-/// One `[[issuer.rollover]]`.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawRollover {
-    pub at: Field,
-    pub lead: Field,
-}
-
-/// `[directory]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawDirectory {
-    pub replication_delay: Field,
-}
-
-/// `[auth_admin]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawAuthAdmin {
-    pub interval: Field,
-    pub anchor: Field,
-    pub first_run: Field,
-    pub write_session_fails: Field,
-}
-
-/// `[pool]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawPool {
-    pub servers: Field,
-    pub app_pools: Field,
-}
-
-/// `[balancer]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawBalancer {
-    pub algorithm: Field,
-    pub affinity: Field,
-    pub probe_interval: Field,
-    pub probe_down_after: Field,
-    pub probe_up_after: Field,
-}
-
-/// `[worker]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawWorker {
-    pub start_mode: Field,
-    pub startup: Field,
-    pub cache_reload: Field,
-    pub new_process_age: Field,
-    pub failed_update_hold: Field,
-    pub update_latency: Field,
-    pub established_write_session_fails: Field,
-    pub periodic_recycle: Field,
-    pub ma_recycle_rate: Field,
-    pub crash_rate: Field,
-    pub restart_delay: Field,
-}
-
-/// `[server]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawServer {
-    pub crash_rate: Field,
-    pub reboot: Field,
-}
-
-/// `[maintenance]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawMaintenance {
-    pub rolling_every: Field,
-    pub rolling_first: Field,
-    pub duration: Field,
-    pub gap: Field,
-    pub window: Option<Vec<Spanned<RawWindow>>>,
-}
-
-/// One `[[maintenance.window]]`.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawWindow {
-    pub server: Field,
-    pub start: Field,
-    pub duration: Field,
-}
-
-/// One `[[event]]`.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawEvent {
-    pub at: Field,
-    pub kind: Field,
-    pub server: Field,
-    pub app_pool: Field,
-}
-
-/// `[clients]`
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct RawClients {
-    pub users: Field,
-    pub arrivals: Field,
-    pub request_interval: Field,
-    pub daily_profile: Field,
-    pub prompt_retry: Field,
-    pub give_up_after: Field,
-}
-
-/// The shape of one table of the file, for error messages (serde knows the
-/// keys too but does not expose them). Kept next to the structs above; a unit
-/// test checks that both agree.
-#[derive(Clone, Copy, Debug)]
-pub struct TableSchema {
-    /// Dotted path without indices (`""` for the top level, `maintenance.window`).
-    pub path: &'static str,
-    /// Whether the file writes it as an array of tables (`[[event]]`).
-    pub array: bool,
-    /// The keys the table accepts, in file order.
-    pub keys: &'static [&'static str],
-}
-
-/// Every table of the scenario file.
-pub const SCHEMA: &[TableSchema] = &[
-    TableSchema {
-        path: "",
-        array: false,
-        keys: &[
-            "simulation",
-            "org",
-            "issuer",
-            "directory",
-            "auth_admin",
-            "pool",
-            "balancer",
-            "worker",
-            "server",
-            "maintenance",
-            "event",
-            "clients",
-            "sweep",
-        ],
-    },
-    TableSchema {
-        path: "simulation",
-        array: false,
-        keys: &[
-            "name",
-            "horizon",
-            "seed",
-            "replications",
-            "bucket",
-            "warmup",
-        ],
-    },
-    TableSchema {
-        path: "org",
-        array: false,
-        keys: &["read_session"],
-    },
-    TableSchema {
-        path: "issuer",
-        array: false,
-        keys: &[
-            "token_lifetime",
-            "renew_before",
-            "rollover_every",
-            "rollover_first",
-            "rollover_lead",
-            "retire_after",
-            "emergency_rate",
-            "rollover",
-        ],
-    },
-    TableSchema {
-        path: "issuer.rollover",
-        array: true,
-        keys: &["at", "lead"],
-    },
-    TableSchema {
-        path: "directory",
-        array: false,
-        keys: &["replication_delay"],
-    },
-    TableSchema {
-        path: "auth_admin",
-        array: false,
-        keys: &["interval", "anchor", "first_run", "write_session_fails"],
-    },
-    TableSchema {
-        path: "pool",
-        array: false,
-        keys: &["servers", "app_pools"],
-    },
-    TableSchema {
-        path: "balancer",
-        array: false,
-        keys: &[
-            "algorithm",
-            "affinity",
-            "probe_interval",
-            "probe_down_after",
-            "probe_up_after",
-        ],
-    },
-    TableSchema {
-        path: "worker",
-        array: false,
-        keys: &[
-            "start_mode",
-            "startup",
-            "cache_reload",
-            "new_process_age",
-            "failed_update_hold",
-            "update_latency",
-            "established_write_session_fails",
-            "periodic_recycle",
-            "ma_recycle_rate",
-            "crash_rate",
-            "restart_delay",
-        ],
-    },
-    TableSchema {
-        path: "server",
-        array: false,
-        keys: &["crash_rate", "reboot"],
-    },
-    TableSchema {
-        path: "maintenance",
-        array: false,
-        keys: &[
-            "rolling_every",
-            "rolling_first",
-            "duration",
-            "gap",
-            "window",
-        ],
-    },
-    TableSchema {
-        path: "maintenance.window",
-        array: true,
-        keys: &["server", "start", "duration"],
-    },
-    TableSchema {
-        path: "event",
-        array: true,
-        keys: &["at", "kind", "server", "app_pool"],
-    },
-    TableSchema {
-        path: "clients",
-        array: false,
-        keys: &[
-            "users",
-            "arrivals",
-            "request_interval",
-            "daily_profile",
-            "prompt_retry",
-            "give_up_after",
-        ],
-    },
+/// The top-level keys, in documentation order.
+pub const TOP_KEYS: &[&str] = &[
+    "simulation",
+    "org",
+    "issuer",
+    "directory",
+    "auth_admin",
+    "pool",
+    "balancer",
+    "worker",
+    "server",
+    "maintenance",
+    "event",
+    "clients",
+    "sweep",
 ];
 
-/// The schema of the table at `path` (indices like `[2]` are ignored).
-pub fn schema_of(path: &str) -> Option<&'static TableSchema> {
-    let bare = strip_indices(path);
-    SCHEMA.iter().find(|t| t.path == bare)
+impl RawScenario {
+    /// Builds the raw file from the parsed document, recording every unknown
+    /// key and every table of the wrong shape in `sink`.
+    pub(crate) fn from_tree(tree: &DeTable<'_>, sink: &mut Collector) -> RawScenario {
+        let mut raw = RawScenario::default();
+        for (k, v) in tree.iter() {
+            let key: &str = k.get_ref();
+            let path = FieldPath::Name(key);
+            match key {
+                "simulation" => raw.simulation = table_of(v, path, sink),
+                "org" => raw.org = table_of(v, path, sink),
+                "issuer" => raw.issuer = table_of(v, path, sink),
+                "directory" => raw.directory = table_of(v, path, sink),
+                "auth_admin" => raw.auth_admin = table_of(v, path, sink),
+                "pool" => raw.pool = table_of(v, path, sink),
+                "balancer" => raw.balancer = table_of(v, path, sink),
+                "worker" => raw.worker = table_of(v, path, sink),
+                "server" => raw.server = table_of(v, path, sink),
+                "maintenance" => raw.maintenance = table_of(v, path, sink),
+                "event" => raw.event = array_of_tables(v, path, sink),
+                "clients" => raw.clients = table_of(v, path, sink),
+                "sweep" => {}
+                _ => unknown_key(sink, k, path, TOP_KEYS),
+            }
+        }
+        raw
+    }
 }
 
-/// `maintenance.window[1].server` -> `maintenance.window.server`.
-pub fn strip_indices(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut depth = 0usize;
-    for c in path.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
+/// Records an unknown key, with the closest valid key if one is close.
+fn unknown_key(
+    sink: &mut Collector,
+    key: &Spanned<impl AsRef<str>>,
+    path: FieldPath<'_>,
+    keys: &[&str],
+) {
+    let written = key.get_ref().as_ref();
+    sink.push(Pending {
+        kind: Kind::UnknownKey,
+        span: key.span(),
+        field: Some(path.to_string()),
+        message: format!("unknown key `{written}`"),
+        expected: Some(format!("one of: {}", keys.join(", "))),
+        suggestion: suggest::closest(written, keys.iter().copied()).map(|k| format!("`{k}`")),
+    });
+}
+
+/// The fields of a table of type `T`.
+fn build<T: RawTable>(table: &DeTable<'_>, path: FieldPath<'_>, sink: &mut Collector) -> T {
+    let mut out = T::default();
+    for (k, v) in table.iter() {
+        let key: &str = k.get_ref();
+        let child = FieldPath::Key(&path, key);
+        if !out.set(key, v, child, sink) {
+            unknown_key(sink, k, child, T::KEYS);
         }
     }
     out
+}
+
+/// A table `[T::PATH]` (or an inline table); anything else is a wrong type.
+fn table_of<T: RawTable>(
+    v: &Spanned<DeValue<'_>>,
+    path: FieldPath<'_>,
+    sink: &mut Collector,
+) -> Option<Spanned<T>> {
+    match v.get_ref() {
+        DeValue::Table(t) => Some(Spanned::new(v.span(), build(t, path, sink))),
+        other => {
+            wrong_shape(sink, v, path, other, format!("a table [{}]", T::PATH));
+            None
+        }
+    }
+}
+
+/// An array of tables `[[T::PATH]]` (or an array of inline tables).
+fn array_of_tables<T: RawTable>(
+    v: &Spanned<DeValue<'_>>,
+    path: FieldPath<'_>,
+    sink: &mut Collector,
+) -> Option<Vec<Spanned<T>>> {
+    let expected = || format!("an array of tables [[{}]]", T::PATH);
+    let DeValue::Array(items) = v.get_ref() else {
+        wrong_shape(sink, v, path, v.get_ref(), expected());
+        return None;
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item_path = FieldPath::Index(&path, i);
+        match item.get_ref() {
+            DeValue::Table(t) => out.push(Spanned::new(item.span(), build(t, item_path, sink))),
+            other => wrong_shape(sink, item, item_path, other, expected()),
+        }
+    }
+    Some(out)
+}
+
+fn wrong_shape(
+    sink: &mut Collector,
+    v: &Spanned<DeValue<'_>>,
+    path: FieldPath<'_>,
+    found: &DeValue<'_>,
+    expected: String,
+) {
+    let found = match found {
+        DeValue::Array(a) if a.iter().all(|i| i.get_ref().is_table()) && !a.is_empty() => {
+            "array of tables"
+        }
+        other => other.type_str(),
+    };
+    sink.push(Pending {
+        kind: Kind::WrongType,
+        span: v.span(),
+        field: Some(path.to_string()),
+        message: format!("wrong type: found {found}"),
+        expected: Some(expected),
+        suggestion: None,
+    });
+}
+
+/// A parsed value as a [`RawValue`] with its span.
+fn raw_value(v: &Spanned<DeValue<'_>>) -> Spanned<RawValue> {
+    let value = match v.get_ref() {
+        DeValue::String(s) => RawValue::String(s.to_string()),
+        DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) => RawValue::Integer(n),
+            Err(_) => RawValue::HugeInteger(i.to_string()),
+        },
+        // toml hands floats over in a form `f64::from_str` reads (`inf`,
+        // `nan`, no `_`); an overflowing one (`1e999`) reads as infinite.
+        DeValue::Float(x) => RawValue::Float(x.as_str().parse().unwrap_or(f64::NAN)),
+        DeValue::Boolean(b) => RawValue::Boolean(*b),
+        DeValue::Datetime(_) => RawValue::Datetime,
+        DeValue::Array(items) => RawValue::Array(items.iter().map(raw_value).collect()),
+        DeValue::Table(_) => RawValue::Table,
+    };
+    Spanned::new(v.span(), value)
+}
+
+/// The dotted path of the innermost key or value of `tree` whose span holds
+/// byte `offset` (for errors found before or outside validation: an invalid
+/// UTF-8 byte, a syntax error after a valid key).
+pub(crate) fn field_at(tree: &DeTable<'_>, offset: usize) -> Option<String> {
+    fn in_table(t: &DeTable<'_>, prefix: Option<&str>, offset: usize) -> Option<String> {
+        for (k, v) in t.iter() {
+            let key: &str = k.get_ref();
+            let path = match prefix {
+                Some(p) => format!("{p}.{key}"),
+                None => key.to_string(),
+            };
+            let on_key = k.span().contains(&offset);
+            let on_value = v.span().contains(&offset) || (v.span().end == offset && offset > 0);
+            if let DeValue::Table(sub) = v.get_ref()
+                && let Some(found) = in_table(sub, Some(&path), offset)
+            {
+                return Some(found);
+            }
+            if let DeValue::Array(items) = v.get_ref() {
+                for (i, item) in items.iter().enumerate() {
+                    let item_path = format!("{path}[{i}]");
+                    if let DeValue::Table(sub) = item.get_ref()
+                        && let Some(found) = in_table(sub, Some(&item_path), offset)
+                    {
+                        return Some(found);
+                    }
+                    if item.span().contains(&offset) && !item.get_ref().is_table() {
+                        return Some(item_path);
+                    }
+                }
+            }
+            if on_key || (on_value && !v.get_ref().is_table()) {
+                return Some(path);
+            }
+        }
+        None
+    }
+    in_table(tree, None, offset)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The keys serde lists in its unknown-field message for the table at `path`.
-    fn serde_keys(path: &str, array: bool) -> Vec<String> {
-        let doc = if path.is_empty() {
-            "zzz_unknown = 1\n".to_string()
-        } else if array {
-            format!("[[{path}]]\nzzz_unknown = 1\n")
-        } else {
-            format!("[{path}]\nzzz_unknown = 1\n")
-        };
-        let err = toml::from_str::<RawScenario>(&doc).unwrap_err();
-        let msg = err.message();
-        assert!(msg.contains("unknown field `zzz_unknown`"), "{msg}");
-        msg.split('`')
-            .skip(3)
-            .step_by(2)
-            .map(str::to_string)
-            .collect()
-    }
-
-    #[test]
-    fn schema_matches_the_structs() {
-        for table in SCHEMA {
-            let keys: Vec<String> = table.keys.iter().map(|k| k.to_string()).collect();
-            assert_eq!(serde_keys(table.path, table.array), keys, "{}", table.path);
-        }
-    }
-
-    #[test]
-    fn strips_indices() {
-        assert_eq!(
-            strip_indices("maintenance.window[12].server"),
-            "maintenance.window.server"
-        );
-        assert_eq!(schema_of("event[3]").unwrap().path, "event");
+    fn raw(text: &str) -> (RawScenario, Vec<String>) {
+        let tree = DeTable::parse(text).unwrap();
+        let mut sink = Collector::default();
+        let raw = RawScenario::from_tree(tree.get_ref(), &mut sink);
+        let messages = sink
+            .finish(text, "t")
+            .map(|d| d.list.iter().map(|d| d.to_string()).collect())
+            .unwrap_or_default();
+        (raw, messages)
     }
 
     #[test]
     fn raw_values_keep_element_spans() {
-        let raw: RawScenario =
-            toml::from_str("[clients]\ndaily_profile = [1, 2.5, \"x\"]\n").unwrap();
+        let (raw, errors) = raw("[clients]\ndaily_profile = [1, 2.5, \"x\"]\n");
+        assert!(errors.is_empty(), "{errors:?}");
         let profile = raw.clients.unwrap().into_inner().daily_profile.unwrap();
         let RawValue::Array(items) = profile.get_ref() else {
             panic!("not an array")
@@ -543,12 +482,65 @@ mod tests {
     }
 
     #[test]
-    fn datetimes_and_sweep() {
-        let raw: RawScenario = toml::from_str(
-            "sweep = { a = [1, 99999999999999999999] }\n[simulation]\nname = 1979-05-27\n",
-        )
-        .unwrap();
-        let name = raw.simulation.unwrap().into_inner().name.unwrap();
-        assert_eq!(name.get_ref(), &RawValue::Datetime);
+    fn datetimes_huge_integers_and_sweep() {
+        let (raw, errors) = raw(
+            "sweep = { a = [1, 99999999999999999999] }\n[simulation]\nname = 1979-05-27\n\
+             seed = 18446744073709551616\nhorizon = 0xffffffffffffffffffffffffffffffffff\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let sim = raw.simulation.unwrap().into_inner();
+        assert_eq!(sim.name.unwrap().get_ref(), &RawValue::Datetime);
+        assert_eq!(
+            sim.seed.unwrap().get_ref(),
+            &RawValue::Integer(18_446_744_073_709_551_616)
+        );
+        assert!(matches!(
+            sim.horizon.unwrap().get_ref(),
+            RawValue::HugeInteger(_)
+        ));
+    }
+
+    #[test]
+    fn every_unknown_key_and_wrong_shape_is_reported() {
+        let (_, errors) = raw(
+            "[worker]\nstartupp = 1\n[[event]]\nbegin = 2\n[[event]]\nat = 3\nzz = 4\n\
+             [[org]]\n[bogus]\n",
+        );
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(
+            errors[0].starts_with(
+                "t:2:1: worker.startupp: unknown key `startupp`; did you mean `startup`?"
+            ),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].starts_with("t:4:1: event[0].begin: unknown key `begin` (expected: one of: at, kind, server, app_pool)"), "{}", errors[1]);
+        assert!(
+            errors[2].starts_with("t:7:1: event[1].zz: "),
+            "{}",
+            errors[2]
+        );
+        assert!(
+            errors[3].starts_with(
+                "t:8:1: org: wrong type: found array of tables (expected: a table [org])"
+            ),
+            "{}",
+            errors[3]
+        );
+        assert!(
+            errors[4].starts_with("t:9:2: bogus: unknown key"),
+            "{}",
+            errors[4]
+        );
+    }
+
+    #[test]
+    fn finds_the_field_at_an_offset() {
+        let text = "[a]\nb = 1\n[[c]]\nd = \"xyz\"\n";
+        let tree = DeTable::parse(text).unwrap();
+        assert_eq!(field_at(tree.get_ref(), 4).as_deref(), Some("a.b"));
+        assert_eq!(field_at(tree.get_ref(), 8).as_deref(), Some("a.b"));
+        assert_eq!(field_at(tree.get_ref(), 22).as_deref(), Some("c[0].d"));
+        assert_eq!(field_at(tree.get_ref(), 0), None);
     }
 }

@@ -2,31 +2,46 @@
 //! resolved [`Scenario`] the model runs.
 //!
 //! Two layers, as in ripgrep's argument handling: [`file`] mirrors what the
-//! user writes (strings, spans, defaults) and only checks the syntax;
-//! [`validate`] turns it into typed, range-checked values or an error that
-//! names the file, line, column and field. The file format is described
-//! field by field in `docs/scenario.md`.
+//! user writes (strings, spans, defaults) and only checks the shape;
+//! [`validate`] turns it into typed, range-checked values or a list of
+//! [`Diagnostic`]s, each naming the file, line, column and field.
+//! [`render`] shows diagnostics with a source snippet. The file format is
+//! described field by field in `docs/scenario.md`.
 
+pub mod diagnostic;
 pub mod error;
 pub mod examples;
 pub mod file;
+pub mod render;
 pub mod resolved;
+pub mod suggest;
 pub mod validate;
 pub mod values;
 
-pub use error::{Location, ScenarioError};
+pub use diagnostic::{Diagnostic, Diagnostics, Kind, Location};
+pub use error::ScenarioError;
 pub use resolved::*;
 
 use std::path::Path;
 
-/// Reads, parses and validates the scenario file at `path`. Messages name the
-/// file as `path` displays; a file that cannot be read (or is not UTF-8)
-/// gives [`ScenarioError::Io`] naming the path.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+/// Reads a scenario file as text. A file that cannot be read gives
+/// [`ScenarioError::Io`] naming the path; one that is not UTF-8 gives a
+/// diagnostic at the line and column of the first invalid byte.
+pub fn read(path: &Path) -> Result<String, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let d =
+            validate::encoding_error(e.as_bytes(), &path.display().to_string(), &e.utf8_error());
+        ScenarioError::Invalid(Diagnostics::one(d))
+    })
+}
+
+/// Reads, parses and validates the scenario file at `path` (see [`read`]).
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = read(path)?;
     parse_str(&text, &path.display().to_string())
 }
 
@@ -34,6 +49,5 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// error messages. A `[sweep]` table is accepted and ignored (the experiment
 /// layer reads it).
 pub fn parse_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-    let raw = validate::parse_raw(text, origin)?;
-    validate::validate(&raw, text, origin)
+    validate::parse(text, origin).map_err(ScenarioError::Invalid)
 }

@@ -2,65 +2,99 @@
 //! consistency.
 //!
 //! Every check names the dotted field and the source location of the value
-//! (or of the table that lacks it). Defaults are the ones of
-//! `docs/scenario.md`; they are written once, in the `DEFAULT_*` strings below, in the
-//! same form a user would write them, and go through the same parsers.
+//! (or of the table that lacks it). Validation does not stop at the first
+//! problem: every field is checked and every problem recorded (the
+//! [`Collector`] keeps the first ones in file order). A check that combines
+//! fields runs only when those fields are valid, so one mistake does not
+//! cascade into several messages.
+//!
+//! Defaults are the ones of `docs/scenario.md`; they are written
+//! once, in the `DEFAULT_*` strings below, in the same form a user would
+//! write them, and go through the same parsers.
 
-use super::error::{Location, ScenarioError};
-use super::file::{self, Field, RawScenario, RawValue};
+use super::diagnostic::{Collector, Diagnostic, Diagnostics, Kind, Pending};
+use super::file::{Field, FieldPath, RawScenario, RawValue};
 use super::resolved::*;
+use super::suggest;
 use super::values::{self, DURATION_EXPECTED, RATE_EXPECTED, ValueError};
 use crate::engine::Millis;
 use crate::engine::time::format_duration;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::ops::Range;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
-type Result<T> = std::result::Result<T, ScenarioError>;
+/// The problem was recorded in the collector; the value is unusable.
+#[derive(Clone, Copy, Debug)]
+struct Reported;
 
-/// Parses `text` (named `origin` in messages) into the raw structs: TOML
-/// syntax and the shape of the file (known keys, tables where tables belong).
-pub fn parse_raw(text: &str, origin: &str) -> Result<RawScenario> {
-    let cx = Cx { origin, text };
-    // The untyped tree first: it reports syntax errors, and it is what maps a
-    // serde error's span back to a dotted field.
-    let tree = DeTable::parse(text).map_err(|e| ScenarioError::Syntax {
-        at: cx.at(e.span().map_or(0, |s| s.start)),
-        message: e.message().to_string(),
-    })?;
-    toml::from_str::<RawScenario>(text).map_err(|e| cx.structural(tree.get_ref(), &e))
+type R<T> = std::result::Result<T, Reported>;
+
+/// Parses and validates scenario `text` (named `origin` in messages):
+/// the resolved scenario, or every problem found, in file order.
+pub fn parse(text: &str, origin: &str) -> Result<Scenario, Diagnostics> {
+    let tree = DeTable::parse(text).map_err(|e| syntax_error(text, origin, &e))?;
+    let mut sink = Collector::default();
+    let raw = RawScenario::from_tree(tree.get_ref(), &mut sink);
+    drop(tree);
+    let cx = Cx {
+        sink: RefCell::new(sink),
+    };
+    let scenario = cx.scenario(&raw);
+    match (scenario, cx.sink.into_inner().finish(text, origin)) {
+        (Ok(s), None) => Ok(s),
+        (_, Some(d)) => Err(d),
+        (Err(Reported), None) => unreachable!("a failed check records its problem"),
+    }
 }
 
-/// Validates a raw scenario parsed from `text` (for locations) named `origin`.
-pub fn validate(raw: &RawScenario, text: &str, origin: &str) -> Result<Scenario> {
-    let cx = Cx { origin, text };
-    let simulation = cx.simulation(raw)?;
-    let org = cx.org(raw)?;
-    let issuer = cx.issuer(raw)?;
-    let directory = cx.directory(raw)?;
-    let pool = cx.pool(raw)?;
-    let auth_admin = cx.auth_admin(raw, &pool)?;
-    let balancer = cx.balancer(raw)?;
-    let worker = cx.worker(raw)?;
-    let server = cx.server(raw)?;
-    let maintenance = cx.maintenance(raw, &pool)?;
-    let events = cx.events(raw, &pool)?;
-    let clients = cx.clients(raw)?;
-    Ok(Scenario {
-        simulation,
-        org,
-        issuer,
-        directory,
-        auth_admin,
-        pool,
-        balancer,
-        worker,
-        server,
-        maintenance,
-        events,
-        clients,
-    })
+/// A TOML syntax error: only the first is reported (after one, the parser's
+/// guesses about the rest are unreliable), with the field it is in when the
+/// parser's best-effort tree says.
+fn syntax_error(text: &str, origin: &str, e: &toml::de::Error) -> Diagnostics {
+    let span = e.span().unwrap_or(0..0);
+    let (tree, _) = DeTable::parse_recoverable(text);
+    let field = super::file::field_at(tree.get_ref(), span.start);
+    let message = e.message().trim_end().replace('\n', "; ");
+    Diagnostics::one(super::diagnostic::locate(
+        Pending {
+            kind: Kind::Syntax,
+            span,
+            field,
+            message: format!("TOML syntax error: {message}"),
+            expected: None,
+            suggestion: None,
+        },
+        text.as_bytes(),
+        origin,
+    ))
+}
+
+/// The diagnostic for bytes that are not UTF-8: the line and column of the
+/// first invalid byte, and the field it is in when the rest parses.
+pub fn encoding_error(bytes: &[u8], origin: &str, e: &std::str::Utf8Error) -> Diagnostic {
+    let offset = e.valid_up_to();
+    let lossy = String::from_utf8_lossy(bytes);
+    let (tree, _) = DeTable::parse_recoverable(&lossy);
+    let field = super::file::field_at(tree.get_ref(), offset);
+    let bad: Vec<String> = bytes[offset..]
+        .iter()
+        .take(e.error_len().unwrap_or(1).max(1))
+        .map(|b| format!("0x{b:02x}"))
+        .collect();
+    super::diagnostic::locate(
+        Pending {
+            kind: Kind::Encoding,
+            span: offset..offset + 1,
+            field,
+            message: format!("not valid UTF-8: byte {} here", bad.join(" ")),
+            expected: Some("a scenario file saved as UTF-8".to_string()),
+            suggestion: None,
+        },
+        bytes,
+        origin,
+    )
 }
 
 // Defaults, as a user would write them (docs/scenario.md).
@@ -134,11 +168,7 @@ fn dflt_rate(s: &str) -> Rate {
 }
 
 /// Applies `parse` to a present field, or returns `default`.
-fn or<T>(
-    field: &Field,
-    default: T,
-    parse: impl FnOnce(&Spanned<RawValue>) -> Result<T>,
-) -> Result<T> {
+fn or<T>(field: &Field, default: T, parse: impl FnOnce(&Spanned<RawValue>) -> R<T>) -> R<T> {
     match field {
         Some(v) => parse(v),
         None => Ok(default),
@@ -153,107 +183,131 @@ fn table<T: Default + Clone>(t: &Option<Spanned<T>>) -> Cow<'_, T> {
     }
 }
 
-/// The validation context: the file name and text, to turn spans into
-/// locations.
-struct Cx<'a> {
-    origin: &'a str,
-    text: &'a str,
+/// A required field: parsed if present, else a [`Kind::Missing`] located at
+/// the table that should hold it.
+fn required<T>(
+    cx: &Cx,
+    field: &Field,
+    path: FieldPath<'_>,
+    table: &Option<Range<usize>>,
+    expected: &str,
+    parse: impl FnOnce(&Spanned<RawValue>) -> R<T>,
+) -> R<T> {
+    match field {
+        Some(v) => parse(v),
+        None => Err(cx.missing(path, table, expected)),
+    }
 }
 
-impl Cx<'_> {
-    fn at(&self, offset: usize) -> Location {
-        Location::of_offset(self.origin, self.text, offset)
+/// The validation context: where problems are recorded.
+struct Cx {
+    sink: RefCell<Collector>,
+}
+
+impl Cx {
+    // ---- recording problems ------------------------------------------
+
+    fn report(
+        &self,
+        kind: Kind,
+        span: Range<usize>,
+        path: FieldPath<'_>,
+        message: String,
+        expected: Option<String>,
+        suggestion: Option<String>,
+    ) -> Reported {
+        self.sink.borrow_mut().push(Pending {
+            kind,
+            span,
+            field: Some(path.to_string()),
+            message,
+            expected,
+            suggestion,
+        });
+        Reported
     }
 
-    fn at_span(&self, span: &Option<Range<usize>>) -> Location {
-        self.at(span.as_ref().map_or(0, |s| s.start))
-    }
-
-    // ---- error constructors -------------------------------------------
-
-    fn wrong_type(&self, path: &str, v: &Spanned<RawValue>, expected: &str) -> ScenarioError {
-        ScenarioError::WrongType {
-            at: self.at(v.span().start),
-            field: path.to_string(),
-            found: v.get_ref().to_string(),
-            expected: expected.to_string(),
-        }
+    fn wrong_type(&self, path: FieldPath<'_>, v: &Spanned<RawValue>, expected: &str) -> Reported {
+        self.report(
+            Kind::WrongType,
+            v.span(),
+            path,
+            format!("wrong type: found {}", v.get_ref()),
+            Some(expected.to_string()),
+            None,
+        )
     }
 
     fn bad(
         &self,
-        path: &str,
+        path: FieldPath<'_>,
         span: Range<usize>,
         message: String,
         expected: &str,
-    ) -> ScenarioError {
-        ScenarioError::BadValue {
-            at: self.at(span.start),
-            field: path.to_string(),
+    ) -> Reported {
+        self.report(
+            Kind::BadValue,
+            span,
+            path,
             message,
-            expected: expected.to_string(),
-        }
+            Some(expected.to_string()),
+            None,
+        )
     }
 
     fn out_of_range(
         &self,
-        path: &str,
+        path: FieldPath<'_>,
         span: Range<usize>,
         message: String,
         expected: &str,
-    ) -> ScenarioError {
-        ScenarioError::OutOfRange {
-            at: self.at(span.start),
-            field: path.to_string(),
+    ) -> Reported {
+        self.report(
+            Kind::OutOfRange,
+            span,
+            path,
             message,
-            expected: expected.to_string(),
-        }
-    }
-
-    fn index(
-        &self,
-        path: &str,
-        span: Range<usize>,
-        message: String,
-        expected: String,
-    ) -> ScenarioError {
-        ScenarioError::IndexOutOfRange {
-            at: self.at(span.start),
-            field: path.to_string(),
-            message,
-            expected,
-        }
+            Some(expected.to_string()),
+            None,
+        )
     }
 
     fn inconsistent(
         &self,
-        path: &str,
+        path: FieldPath<'_>,
         span: Option<Range<usize>>,
         message: String,
         expected: &str,
-    ) -> ScenarioError {
-        ScenarioError::Inconsistent {
-            at: self.at_span(&span),
-            field: path.to_string(),
+    ) -> Reported {
+        self.report(
+            Kind::Inconsistent,
+            span.unwrap_or(0..0),
+            path,
             message,
-            expected: expected.to_string(),
-        }
+            Some(expected.to_string()),
+            None,
+        )
     }
 
     fn missing(
         &self,
-        path: &str,
-        table_span: &Option<Range<usize>>,
+        path: FieldPath<'_>,
+        table: &Option<Range<usize>>,
         expected: &str,
-    ) -> ScenarioError {
-        ScenarioError::Missing {
-            at: self.at_span(table_span),
-            field: path.to_string(),
-            expected: expected.to_string(),
-        }
+    ) -> Reported {
+        // Point at the table's header (its first line), not the whole table.
+        let span = table.as_ref().map_or(0..0, |s| s.start..s.start + 1);
+        self.report(
+            Kind::Missing,
+            span,
+            path,
+            "missing required field".to_string(),
+            Some(expected.to_string()),
+            None,
+        )
     }
 
-    fn value_error(&self, path: &str, span: Range<usize>, e: ValueError) -> ScenarioError {
+    fn value_error(&self, path: FieldPath<'_>, span: Range<usize>, e: ValueError) -> Reported {
         match e {
             ValueError::Bad { message, expected } => self.bad(path, span, message, &expected),
             ValueError::OutOfRange { message, expected } => {
@@ -262,64 +316,9 @@ impl Cx<'_> {
         }
     }
 
-    /// Maps a serde error of [`parse_raw`] (unknown key, table of the wrong
-    /// shape, number overflow) to the field it concerns.
-    fn structural(&self, tree: &DeTable<'_>, e: &toml::de::Error) -> ScenarioError {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message();
-        let found = locate(tree, "", &span);
-        let at = self.at(span.start);
-        if message.starts_with("unknown field") {
-            let key = message.split('`').nth(1).unwrap_or("").to_string();
-            let field = found
-                .as_ref()
-                .map_or_else(|| key.clone(), |(p, _)| p.clone());
-            let parent = field
-                .strip_suffix(key.as_str())
-                .map_or("", |p| p.trim_end_matches('.'));
-            let valid = file::schema_of(parent)
-                .map(|t| t.keys.iter().map(|k| k.to_string()).collect())
-                .unwrap_or_default();
-            return ScenarioError::UnknownKey {
-                at,
-                field,
-                key,
-                valid,
-            };
-        }
-        let field = found.as_ref().map_or_else(String::new, |(p, _)| p.clone());
-        if message.contains("overflowed") {
-            return ScenarioError::OutOfRange {
-                at,
-                field,
-                message: "number too large".to_string(),
-                expected: "an integer of at most 64 bits or a finite float".to_string(),
-            };
-        }
-        match found {
-            Some((path, Some(kind))) => {
-                let expected = match file::schema_of(&path) {
-                    Some(t) if t.array => format!("an array of tables [[{}]]", t.path),
-                    Some(t) => format!("a table [{}]", t.path),
-                    None => message.to_string(),
-                };
-                ScenarioError::WrongType {
-                    at,
-                    field: path,
-                    found: kind.to_string(),
-                    expected,
-                }
-            }
-            _ => ScenarioError::Syntax {
-                at,
-                message: message.to_string(),
-            },
-        }
-    }
-
     // ---- typed leaves -------------------------------------------------
 
-    fn duration(&self, path: &str, v: &Spanned<RawValue>) -> Result<Millis> {
+    fn duration(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<Millis> {
         match v.get_ref() {
             RawValue::String(s) if s.trim() == "off" => Err(self.bad(
                 path,
@@ -330,16 +329,17 @@ impl Cx<'_> {
             RawValue::String(s) => {
                 values::parse_duration(s).map_err(|e| self.value_error(path, v.span(), e))
             }
-            RawValue::Integer(_) | RawValue::Float(_) => Err(self.wrong_type(
-                path,
-                v,
-                "a duration string with a unit, e.g. \"90s\" or \"30m\"",
-            )),
+            RawValue::Integer(_) | RawValue::HugeInteger(_) | RawValue::Float(_) => Err(self
+                .wrong_type(
+                    path,
+                    v,
+                    "a duration string with a unit, e.g. \"90s\" or \"30m\"",
+                )),
             _ => Err(self.wrong_type(path, v, DURATION_EXPECTED)),
         }
     }
 
-    fn positive(&self, path: &str, v: &Spanned<RawValue>) -> Result<Millis> {
+    fn positive(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<Millis> {
         let ms = self.duration(path, v)?;
         if ms == 0 {
             return Err(self.out_of_range(
@@ -353,7 +353,7 @@ impl Cx<'_> {
     }
 
     /// `"off"` -> `None`, else a duration `> 0`.
-    fn positive_or_off(&self, path: &str, v: &Spanned<RawValue>) -> Result<Option<Millis>> {
+    fn positive_or_off(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<Option<Millis>> {
         if matches!(v.get_ref(), RawValue::String(s) if s.trim() == "off") {
             return Ok(None);
         }
@@ -373,7 +373,7 @@ impl Cx<'_> {
     }
 
     /// `"off"` -> `None`, else a duration `>= 0`.
-    fn duration_or_off(&self, path: &str, v: &Spanned<RawValue>) -> Result<Option<Millis>> {
+    fn duration_or_off(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<Option<Millis>> {
         if matches!(v.get_ref(), RawValue::String(s) if s.trim() == "off") {
             return Ok(None);
         }
@@ -383,22 +383,29 @@ impl Cx<'_> {
         self.duration(path, v).map(Some)
     }
 
-    fn range(&self, path: &str, v: &Spanned<RawValue>) -> Result<MillisRange> {
+    fn range(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<MillisRange> {
         match v.get_ref() {
             RawValue::String(_) => {
                 let ms = self.duration(path, v)?;
                 Ok(MillisRange { min: ms, max: ms })
             }
             RawValue::Array(items) if items.len() == 2 => {
-                let min = self.duration(&format!("{path}[0]"), &items[0])?;
-                let max = self.duration(&format!("{path}[1]"), &items[1])?;
+                let min = self.duration(FieldPath::Index(&path, 0), &items[0]);
+                let max = self.duration(FieldPath::Index(&path, 1), &items[1]);
+                let (min, max) = (min?, max?);
                 if min > max {
-                    return Err(ScenarioError::MinGreaterThanMax {
-                        at: self.at(v.span().start),
-                        field: path.to_string(),
-                        min: format_duration(min),
-                        max: format_duration(max),
-                    });
+                    return Err(self.report(
+                        Kind::MinGreaterThanMax,
+                        v.span(),
+                        path,
+                        format!(
+                            "min {} is greater than max {}",
+                            format_duration(min),
+                            format_duration(max)
+                        ),
+                        Some("[min, max] with min <= max".to_string()),
+                        None,
+                    ));
                 }
                 Ok(MillisRange { min, max })
             }
@@ -413,7 +420,7 @@ impl Cx<'_> {
     }
 
     /// A range whose `min` must be `> 0`.
-    fn positive_range(&self, path: &str, v: &Spanned<RawValue>) -> Result<MillisRange> {
+    fn positive_range(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<MillisRange> {
         let r = self.range(path, v)?;
         if r.min == 0 {
             return Err(self.out_of_range(
@@ -426,7 +433,7 @@ impl Cx<'_> {
         Ok(r)
     }
 
-    fn rate(&self, path: &str, v: &Spanned<RawValue>) -> Result<Rate> {
+    fn rate(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<Rate> {
         let zero = Rate {
             count: 0.0,
             per: values::ZERO_RATE_PER,
@@ -437,7 +444,7 @@ impl Cx<'_> {
             }
             RawValue::Integer(0) => Ok(zero),
             RawValue::Float(x) if *x == 0.0 => Ok(zero),
-            RawValue::Integer(_) | RawValue::Float(_) => Err(self.bad(
+            RawValue::Integer(_) | RawValue::HugeInteger(_) | RawValue::Float(_) => Err(self.bad(
                 path,
                 v.span(),
                 format!(
@@ -450,28 +457,32 @@ impl Cx<'_> {
         }
     }
 
-    fn integer(&self, path: &str, v: &Spanned<RawValue>, lo: i128, hi: i128) -> Result<i128> {
-        let expected = format!("an integer in {lo}..={hi}");
+    fn integer(&self, path: FieldPath<'_>, v: &Spanned<RawValue>, lo: i128, hi: i128) -> R<i128> {
+        let expected = || format!("an integer in {lo}..={hi}");
         match v.get_ref() {
             RawValue::Integer(i) if (lo..=hi).contains(i) => Ok(*i),
             RawValue::Integer(i) => {
-                Err(self.out_of_range(path, v.span(), format!("{i} is out of range"), &expected))
+                Err(self.out_of_range(path, v.span(), format!("{i} is out of range"), &expected()))
             }
-            _ => Err(self.wrong_type(path, v, &expected)),
+            RawValue::HugeInteger(s) => {
+                Err(self.out_of_range(path, v.span(), format!("{s} is out of range"), &expected()))
+            }
+            _ => Err(self.wrong_type(path, v, &expected())),
         }
     }
 
-    fn boolean(&self, path: &str, v: &Spanned<RawValue>) -> Result<bool> {
+    fn boolean(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<bool> {
         match v.get_ref() {
             RawValue::Boolean(b) => Ok(*b),
             _ => Err(self.wrong_type(path, v, "true or false")),
         }
     }
 
-    fn probability(&self, path: &str, v: &Spanned<RawValue>) -> Result<f64> {
+    fn probability(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<f64> {
         let expected = "a number in [0, 1]";
         let p = match v.get_ref() {
             RawValue::Integer(i) => *i as f64,
+            RawValue::HugeInteger(_) => f64::INFINITY,
             RawValue::Float(x) => *x,
             _ => return Err(self.wrong_type(path, v, expected)),
         };
@@ -486,96 +497,179 @@ impl Cx<'_> {
         Ok(p)
     }
 
-    /// One of a fixed set of words.
-    fn word<T: Copy>(&self, path: &str, v: &Spanned<RawValue>, words: &[(&str, T)]) -> Result<T> {
-        let expected = words
-            .iter()
-            .map(|(w, _)| format!("\"{w}\""))
-            .collect::<Vec<_>>()
-            .join(" | ");
-        match v.get_ref() {
-            RawValue::String(s) => words
+    /// One of a fixed set of words; a misspelt word gets the closest one.
+    fn word<T: Copy>(
+        &self,
+        path: FieldPath<'_>,
+        v: &Spanned<RawValue>,
+        words: &[(&str, T)],
+    ) -> R<T> {
+        let expected = || {
+            words
                 .iter()
-                .find(|(w, _)| w == s)
-                .map(|&(_, t)| t)
-                .ok_or_else(|| self.bad(path, v.span(), format!("unknown value {s:?}"), &expected)),
-            _ => Err(self.wrong_type(path, v, &expected)),
+                .map(|(w, _)| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        match v.get_ref() {
+            RawValue::String(s) => match words.iter().find(|(w, _)| w == s) {
+                Some(&(_, t)) => Ok(t),
+                None => Err(self.report(
+                    Kind::BadValue,
+                    v.span(),
+                    path,
+                    format!("unknown value {s:?}"),
+                    Some(expected()),
+                    suggest::closest(s, words.iter().map(|(w, _)| *w)).map(|w| format!("\"{w}\"")),
+                )),
+            },
+            _ => Err(self.wrong_type(path, v, &expected())),
         }
     }
 
-    /// A server index `< servers`.
-    fn server_index(&self, path: &str, v: &Spanned<RawValue>, pool: &Pool) -> Result<usize> {
-        let expected = format!(
-            "a server index in 0..={} ([pool] servers = {})",
-            pool.servers - 1,
-            pool.servers
-        );
-        match v.get_ref() {
-            RawValue::Integer(i) => usize::try_from(*i)
-                .ok()
-                .filter(|&i| i < pool.servers)
-                .ok_or_else(|| {
-                    self.index(
-                        path,
-                        v.span(),
-                        format!("server {i} does not exist"),
-                        expected,
-                    )
-                }),
-            _ => Err(self.wrong_type(path, v, &expected)),
-        }
+    /// A server index `< servers`; only its type is checked when the pool
+    /// itself is invalid (its size is unknown).
+    fn server_index(
+        &self,
+        path: FieldPath<'_>,
+        v: &Spanned<RawValue>,
+        pool: Option<&Pool>,
+    ) -> R<usize> {
+        let expected = || match pool {
+            Some(pool) => format!(
+                "a server index in 0..={} ([pool] servers = {})",
+                pool.servers - 1,
+                pool.servers
+            ),
+            None => "a server index".to_string(),
+        };
+        let i = match v.get_ref() {
+            RawValue::Integer(i) => Some(*i),
+            RawValue::HugeInteger(_) => None,
+            _ => return Err(self.wrong_type(path, v, &expected())),
+        };
+        let Some(pool) = pool else {
+            return Ok(0);
+        };
+        i.and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i < pool.servers)
+            .ok_or_else(|| {
+                self.report(
+                    Kind::IndexOutOfRange,
+                    v.span(),
+                    path,
+                    format!("server {} does not exist", raw_number(v.get_ref())),
+                    Some(expected()),
+                    None,
+                )
+            })
+    }
+
+    fn app_pool_index(
+        &self,
+        path: FieldPath<'_>,
+        v: &Spanned<RawValue>,
+        pool: Option<&Pool>,
+    ) -> R<usize> {
+        let expected = || match pool {
+            Some(pool) => format!("one of {} ([pool] app_pools)", quoted_list(&pool.app_pools)),
+            None => "an app pool name of [pool] app_pools".to_string(),
+        };
+        let RawValue::String(s) = v.get_ref() else {
+            return Err(self.wrong_type(path, v, &expected()));
+        };
+        let Some(pool) = pool else {
+            return Ok(0);
+        };
+        pool.app_pools.iter().position(|x| x == s).ok_or_else(|| {
+            self.report(
+                Kind::IndexOutOfRange,
+                v.span(),
+                path,
+                format!("unknown app pool {s:?}"),
+                Some(expected()),
+                suggest::closest(s, pool.app_pools.iter().map(String::as_str))
+                    .map(|w| format!("\"{w}\"")),
+            )
+        })
     }
 
     // ---- tables -------------------------------------------------------
 
-    fn simulation(&self, raw: &RawScenario) -> Result<Simulation> {
+    fn scenario(&self, raw: &RawScenario) -> R<Scenario> {
+        let simulation = self.simulation(raw);
+        let org = self.org(raw);
+        let issuer = self.issuer(raw);
+        let directory = self.directory(raw);
+        let pool = self.pool(raw);
+        let auth_admin = self.auth_admin(raw, pool.as_ref().ok());
+        let balancer = self.balancer(raw);
+        let worker = self.worker(raw);
+        let server = self.server(raw);
+        let maintenance = self.maintenance(raw, pool.as_ref().ok());
+        let events = self.events(raw, pool.as_ref().ok());
+        let clients = self.clients(raw);
+        Ok(Scenario {
+            simulation: simulation?,
+            org: org?,
+            issuer: issuer?,
+            directory: directory?,
+            auth_admin: auth_admin?,
+            pool: pool?,
+            balancer: balancer?,
+            worker: worker?,
+            server: server?,
+            maintenance: maintenance?,
+            events: events?,
+            clients: clients?,
+        })
+    }
+
+    fn simulation(&self, raw: &RawScenario) -> R<Simulation> {
         let Some(table) = &raw.simulation else {
             return Err(self.missing(
-                "simulation",
+                "simulation".into(),
                 &None,
                 "a [simulation] table with name and horizon, e.g. name = \"demo\", horizon = \"14d\"",
             ));
         };
         let span = Some(table.span());
         let s = table.get_ref();
-        let name = match &s.name {
-            Some(v) => self.name(v)?,
-            None => {
-                return Err(self.missing(
-                    "simulation.name",
-                    &span,
-                    "name = \"...\" (A-Z a-z 0-9 . _ -)",
-                ));
-            }
-        };
-        let horizon_field = s.horizon.as_ref();
-        let horizon = match horizon_field {
-            Some(v) => self.positive("simulation.horizon", v)?,
-            None => {
-                return Err(self.missing(
-                    "simulation.horizon",
-                    &span,
-                    "horizon = a duration > 0s, e.g. \"14d\"",
-                ));
-            }
-        };
+        let name = required(
+            self,
+            &s.name,
+            "simulation.name".into(),
+            &span,
+            "name = \"...\" (A-Z a-z 0-9 . _ -)",
+            |v| self.name(v),
+        );
+        let horizon = required(
+            self,
+            &s.horizon,
+            "simulation.horizon".into(),
+            &span,
+            "horizon = a duration > 0s, e.g. \"14d\"",
+            |v| self.positive("simulation.horizon".into(), v),
+        );
         let seed = or(&s.seed, DEFAULT_SEED, |v| {
-            self.integer("simulation.seed", v, 0, i64::MAX.into())
+            self.integer("simulation.seed".into(), v, 0, i64::MAX.into())
                 .map(|i| i as u64)
-        })?;
+        });
         let replications = or(&s.replications, DEFAULT_REPLICATIONS, |v| {
-            self.integer("simulation.replications", v, 1, u32::MAX.into())
+            self.integer("simulation.replications".into(), v, 1, u32::MAX.into())
                 .map(|i| i as u32)
-        })?;
+        });
         let bucket = or(&s.bucket, dflt(DEFAULT_BUCKET), |v| {
-            self.positive("simulation.bucket", v)
-        })?;
+            self.positive("simulation.bucket".into(), v)
+        });
         let warmup = or(&s.warmup, dflt(DEFAULT_WARMUP), |v| {
-            self.duration("simulation.warmup", v)
-        })?;
-        if warmup >= horizon {
+            self.duration("simulation.warmup".into(), v)
+        });
+        if let (Ok(warmup), Ok(horizon)) = (warmup, horizon)
+            && warmup >= horizon
+        {
             return Err(self.inconsistent(
-                "simulation.warmup",
+                "simulation.warmup".into(),
                 s.warmup.as_ref().map(|v| v.span()),
                 format!(
                     "warmup {} is not shorter than horizon {}",
@@ -586,17 +680,17 @@ impl Cx<'_> {
             ));
         }
         Ok(Simulation {
-            name,
-            horizon,
-            seed,
-            replications,
-            bucket,
-            warmup,
+            name: name?,
+            horizon: horizon?,
+            seed: seed?,
+            replications: replications?,
+            bucket: bucket?,
+            warmup: warmup?,
         })
     }
 
-    fn name(&self, v: &Spanned<RawValue>) -> Result<String> {
-        let path = "simulation.name";
+    fn name(&self, v: &Spanned<RawValue>) -> R<String> {
+        let path: FieldPath<'_> = "simulation.name".into();
         let RawValue::String(s) = v.get_ref() else {
             return Err(self.wrong_type(path, v, NAME_EXPECTED));
         };
@@ -634,9 +728,9 @@ impl Cx<'_> {
         Ok(s.clone())
     }
 
-    fn org(&self, raw: &RawScenario) -> Result<Org> {
+    fn org(&self, raw: &RawScenario) -> R<Org> {
         let expected = "false, true, \"false\", \"true\" or \"both\"";
-        let path = "org.read_session";
+        let path: FieldPath<'_> = "org.read_session".into();
         let read_session = match raw
             .org
             .as_ref()
@@ -661,23 +755,26 @@ impl Cx<'_> {
         Ok(Org { read_session })
     }
 
-    fn issuer(&self, raw: &RawScenario) -> Result<Issuer> {
+    fn issuer(&self, raw: &RawScenario) -> R<Issuer> {
         let i = table(&raw.issuer);
         let token_lifetime = or(&i.token_lifetime, dflt_range(DEFAULT_TOKEN_LIFETIME), |v| {
-            self.positive_range("issuer.token_lifetime", v)
-        })?;
+            self.positive_range("issuer.token_lifetime".into(), v)
+        });
         let renew_before = or(&i.renew_before, dflt(DEFAULT_RENEW_BEFORE), |v| {
-            self.duration("issuer.renew_before", v)
-        })?;
-        if renew_before >= token_lifetime.min {
+            self.duration("issuer.renew_before".into(), v)
+        });
+        let mut consistent = Ok(());
+        if let (Ok(renew_before), Ok(token_lifetime)) = (renew_before, token_lifetime)
+            && renew_before >= token_lifetime.min
+        {
             // Point at whichever of the two the user wrote (renew_before first).
             let (path, span) = match (&i.renew_before, &i.token_lifetime) {
                 (Some(v), _) => ("issuer.renew_before", Some(v.span())),
                 (None, Some(v)) => ("issuer.token_lifetime", Some(v.span())),
                 (None, None) => ("issuer.renew_before", None),
             };
-            return Err(self.inconsistent(
-                path,
+            consistent = Err(self.inconsistent(
+                path.into(),
                 span,
                 format!(
                     "renew_before {} is not shorter than the shortest token lifetime {}",
@@ -688,74 +785,87 @@ impl Cx<'_> {
             ));
         }
         let rollover_every = or(&i.rollover_every, Some(dflt(DEFAULT_ROLLOVER_EVERY)), |v| {
-            self.positive_or_off("issuer.rollover_every", v)
-        })?;
+            self.positive_or_off("issuer.rollover_every".into(), v)
+        });
         let rollover_first = or(&i.rollover_first, dflt(DEFAULT_ROLLOVER_FIRST), |v| {
-            self.duration("issuer.rollover_first", v)
-        })?;
+            self.duration("issuer.rollover_first".into(), v)
+        });
         let rollover_lead = or(&i.rollover_lead, dflt(DEFAULT_ROLLOVER_LEAD), |v| {
-            self.duration("issuer.rollover_lead", v)
-        })?;
+            self.duration("issuer.rollover_lead".into(), v)
+        });
         let retire_after = or(&i.retire_after, dflt(DEFAULT_RETIRE_AFTER), |v| {
-            self.duration("issuer.retire_after", v)
-        })?;
+            self.duration("issuer.retire_after".into(), v)
+        });
         let emergency_rate = or(&i.emergency_rate, dflt_rate(DEFAULT_EMERGENCY_RATE), |v| {
-            self.rate("issuer.emergency_rate", v)
-        })?;
-        let mut rollovers = Vec::new();
-        for (n, r) in i.rollover.iter().flatten().enumerate() {
+            self.rate("issuer.emergency_rate".into(), v)
+        });
+        let list = i.rollover.as_deref().unwrap_or_default();
+        let mut rollovers = Ok(Vec::with_capacity(list.len()));
+        let base: FieldPath<'_> = "issuer.rollover".into();
+        for (n, r) in list.iter().enumerate() {
             let span = Some(r.span());
             let r = r.get_ref();
-            let at = match &r.at {
-                Some(v) => self.duration(&format!("issuer.rollover[{n}].at"), v)?,
-                None => {
-                    return Err(self.missing(
-                        &format!("issuer.rollover[{n}].at"),
-                        &span,
-                        "at = the publish instant, e.g. \"3d 4h\"",
-                    ));
-                }
-            };
+            let item = FieldPath::Index(&base, n);
+            let at = required(
+                self,
+                &r.at,
+                FieldPath::Key(&item, "at"),
+                &span,
+                "at = the publish instant, e.g. \"3d 4h\"",
+                |v| self.duration(FieldPath::Key(&item, "at"), v),
+            );
             let lead = or(&r.lead, dflt(DEFAULT_EXPLICIT_LEAD), |v| {
-                self.duration(&format!("issuer.rollover[{n}].lead"), v)
-            })?;
-            rollovers.push(ExplicitRollover { at, lead });
+                self.duration(FieldPath::Key(&item, "lead"), v)
+            });
+            push(
+                &mut rollovers,
+                (|| {
+                    Ok(ExplicitRollover {
+                        at: at?,
+                        lead: lead?,
+                    })
+                })(),
+            );
         }
+        consistent?;
         Ok(Issuer {
-            token_lifetime,
-            renew_before,
-            rollover_every,
-            rollover_first,
-            rollover_lead,
-            retire_after,
-            emergency_rate,
-            rollovers,
+            token_lifetime: token_lifetime?,
+            renew_before: renew_before?,
+            rollover_every: rollover_every?,
+            rollover_first: rollover_first?,
+            rollover_lead: rollover_lead?,
+            retire_after: retire_after?,
+            emergency_rate: emergency_rate?,
+            rollovers: rollovers?,
         })
     }
 
-    fn directory(&self, raw: &RawScenario) -> Result<Directory> {
+    fn directory(&self, raw: &RawScenario) -> R<Directory> {
         let d = table(&raw.directory);
         let replication_delay = or(
             &d.replication_delay,
             dflt_range(DEFAULT_REPLICATION_DELAY),
-            |v| self.range("directory.replication_delay", v),
+            |v| self.range("directory.replication_delay".into(), v),
         )?;
         Ok(Directory { replication_delay })
     }
 
-    fn pool(&self, raw: &RawScenario) -> Result<Pool> {
+    fn pool(&self, raw: &RawScenario) -> R<Pool> {
         let p = table(&raw.pool);
         let servers = or(&p.servers, DEFAULT_SERVERS, |v| {
-            self.integer("pool.servers", v, 1, MAX_SERVERS)
+            self.integer("pool.servers".into(), v, 1, MAX_SERVERS)
                 .map(|i| i as usize)
-        })?;
+        });
         let default_pools = DEFAULT_APP_POOLS.iter().map(|s| s.to_string()).collect();
-        let app_pools = or(&p.app_pools, default_pools, |v| self.app_pools(v))?;
-        Ok(Pool { servers, app_pools })
+        let app_pools = or(&p.app_pools, default_pools, |v| self.app_pools(v));
+        Ok(Pool {
+            servers: servers?,
+            app_pools: app_pools?,
+        })
     }
 
-    fn app_pools(&self, v: &Spanned<RawValue>) -> Result<Vec<String>> {
-        let path = "pool.app_pools";
+    fn app_pools(&self, v: &Spanned<RawValue>) -> R<Vec<String>> {
+        let path: FieldPath<'_> = "pool.app_pools".into();
         let expected = "an array of 1 to 64 unique app pool names, e.g. [\"ews\", \"owa\"]";
         let RawValue::Array(items) = v.get_ref() else {
             return Err(self.wrong_type(path, v, expected));
@@ -768,66 +878,73 @@ impl Cx<'_> {
                 expected,
             ));
         }
-        let mut names: Vec<String> = Vec::with_capacity(items.len());
+        let mut names: R<Vec<String>> = Ok(Vec::with_capacity(items.len()));
+        let mut seen: Vec<&str> = Vec::with_capacity(items.len());
         for (n, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{n}]");
+            let item_path = FieldPath::Index(&path, n);
             let RawValue::String(s) = item.get_ref() else {
-                return Err(self.wrong_type(&item_path, item, POOL_NAME_EXPECTED));
+                push(
+                    &mut names,
+                    Err(self.wrong_type(item_path, item, POOL_NAME_EXPECTED)),
+                );
+                continue;
             };
             // Names appear in stream names (`worker.<i>.<pool>.crash`) and CSV
             // cells: no dots, commas or quotes.
-            if s.is_empty()
+            let name = if s.is_empty()
                 || !s
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
             {
-                return Err(self.bad(
-                    &item_path,
+                Err(self.bad(
+                    item_path,
                     item.span(),
                     format!("{s:?} is not a valid app pool name"),
                     POOL_NAME_EXPECTED,
-                ));
-            }
-            if let Some(first) = names.iter().position(|x| x == s) {
-                return Err(self.bad(
-                    &item_path,
+                ))
+            } else if let Some(first) = seen.iter().position(|x| x == s) {
+                Err(self.bad(
+                    item_path,
                     item.span(),
                     format!("duplicate app pool name {s:?} (also {path}[{first}])"),
                     "unique app pool names",
-                ));
-            }
-            names.push(s.clone());
+                ))
+            } else {
+                Ok(s.clone())
+            };
+            seen.push(s);
+            push(&mut names, name);
         }
-        Ok(names)
+        names
     }
 
-    fn auth_admin(&self, raw: &RawScenario, pool: &Pool) -> Result<AuthAdmin> {
+    fn auth_admin(&self, raw: &RawScenario, pool: Option<&Pool>) -> R<AuthAdmin> {
         let a = table(&raw.auth_admin);
         let interval = or(&a.interval, Some(dflt(DEFAULT_AUTH_INTERVAL)), |v| {
-            self.positive_or_off("auth_admin.interval", v)
-        })?;
+            self.positive_or_off("auth_admin.interval".into(), v)
+        });
         let anchor = or(&a.anchor, 0, |v| {
-            self.server_index("auth_admin.anchor", v, pool)
-        })?;
+            self.server_index("auth_admin.anchor".into(), v, pool)
+        });
         let first_run = or(&a.first_run, dflt(DEFAULT_FIRST_RUN), |v| {
-            self.duration("auth_admin.first_run", v)
-        })?;
+            self.duration("auth_admin.first_run".into(), v)
+        });
         let write_session_fails = or(&a.write_session_fails, 0.0, |v| {
-            self.probability("auth_admin.write_session_fails", v)
-        })?;
+            self.probability("auth_admin.write_session_fails".into(), v)
+        });
         Ok(AuthAdmin {
-            interval,
-            anchor,
-            first_run,
-            write_session_fails,
+            interval: interval?,
+            anchor: anchor?,
+            first_run: first_run?,
+            write_session_fails: write_session_fails?,
         })
     }
 
-    fn balancer(&self, raw: &RawScenario) -> Result<Balancer> {
+    fn balancer(&self, raw: &RawScenario) -> R<Balancer> {
         let b = table(&raw.balancer);
         let algorithm = or(&b.algorithm, Algorithm::RoundRobin, |v| {
             self.word(
-                "balancer.algorithm",
+                "balancer.algorithm".into(),
                 v,
                 &[
                     ("round_robin", Algorithm::RoundRobin),
@@ -835,281 +952,298 @@ impl Cx<'_> {
                     ("least_requests", Algorithm::LeastRequests),
                 ],
             )
-        })?;
+        });
         let affinity = or(&b.affinity, Affinity::None, |v| {
             self.word(
-                "balancer.affinity",
+                "balancer.affinity".into(),
                 v,
                 &[("none", Affinity::None), ("client", Affinity::Client)],
             )
-        })?;
+        });
         let probe_interval = or(&b.probe_interval, dflt(DEFAULT_PROBE_INTERVAL), |v| {
-            self.positive("balancer.probe_interval", v)
-        })?;
-        let count = |path: &str, f: &Field| {
+            self.positive("balancer.probe_interval".into(), v)
+        });
+        let count = |path: &'static str, f: &Field| {
             or(f, DEFAULT_PROBE_AFTER, |v| {
-                self.integer(path, v, 1, u32::MAX.into()).map(|i| i as u32)
+                self.integer(path.into(), v, 1, u32::MAX.into())
+                    .map(|i| i as u32)
             })
         };
-        let probe_down_after = count("balancer.probe_down_after", &b.probe_down_after)?;
-        let probe_up_after = count("balancer.probe_up_after", &b.probe_up_after)?;
+        let probe_down_after = count("balancer.probe_down_after", &b.probe_down_after);
+        let probe_up_after = count("balancer.probe_up_after", &b.probe_up_after);
         Ok(Balancer {
-            algorithm,
-            affinity,
-            probe_interval,
-            probe_down_after,
-            probe_up_after,
+            algorithm: algorithm?,
+            affinity: affinity?,
+            probe_interval: probe_interval?,
+            probe_down_after: probe_down_after?,
+            probe_up_after: probe_up_after?,
         })
     }
 
-    fn worker(&self, raw: &RawScenario) -> Result<Worker> {
+    fn worker(&self, raw: &RawScenario) -> R<Worker> {
         let w = table(&raw.worker);
         let start_mode = or(&w.start_mode, StartMode::OnDemand, |v| {
             self.word(
-                "worker.start_mode",
+                "worker.start_mode".into(),
                 v,
                 &[
                     ("on_demand", StartMode::OnDemand),
                     ("always_running", StartMode::AlwaysRunning),
                 ],
             )
-        })?;
-        let dur = |path: &str, f: &Field, d: &str| or(f, dflt(d), |v| self.duration(path, v));
-        let startup = dur("worker.startup", &w.startup, DEFAULT_STARTUP)?;
+        });
+        let dur = |path: &'static str, f: &Field, d: &str| {
+            or(f, dflt(d), |v| self.duration(path.into(), v))
+        };
+        let startup = dur("worker.startup", &w.startup, DEFAULT_STARTUP);
         let cache_reload = or(&w.cache_reload, Some(dflt(DEFAULT_CACHE_RELOAD)), |v| {
-            self.positive_or_off("worker.cache_reload", v)
-        })?;
+            self.positive_or_off("worker.cache_reload".into(), v)
+        });
         let new_process_age = dur(
             "worker.new_process_age",
             &w.new_process_age,
             DEFAULT_NEW_PROCESS_AGE,
-        )?;
+        );
         let failed_update_hold = dur(
             "worker.failed_update_hold",
             &w.failed_update_hold,
             DEFAULT_FAILED_UPDATE_HOLD,
-        )?;
+        );
         let update_latency = or(&w.update_latency, dflt_range(DEFAULT_UPDATE_LATENCY), |v| {
-            self.range("worker.update_latency", v)
-        })?;
+            self.range("worker.update_latency".into(), v)
+        });
         let established_write_session_fails = or(&w.established_write_session_fails, false, |v| {
-            self.boolean("worker.established_write_session_fails", v)
-        })?;
-        if established_write_session_fails && failed_update_hold == 0 {
+            self.boolean("worker.established_write_session_fails".into(), v)
+        });
+        let mut consistent = Ok(());
+        if let (Ok(true), Ok(0)) = (established_write_session_fails, failed_update_hold) {
             // Every retry would fail again at the same instant, forever.
-            return Err(self.inconsistent(
-                "worker.failed_update_hold",
+            consistent = Err(self.inconsistent(
+                "worker.failed_update_hold".into(),
                 w.failed_update_hold.as_ref().map(|v| v.span()),
                 "a zero hold with established_write_session_fails = true retries a failing update endlessly at one instant".to_string(),
                 "failed_update_hold > 0s, or established_write_session_fails = false",
             ));
         }
         let periodic_recycle = or(&w.periodic_recycle, None, |v| {
-            self.positive_or_off("worker.periodic_recycle", v)
-        })?;
+            self.positive_or_off("worker.periodic_recycle".into(), v)
+        });
         let ma_recycle_rate = or(
             &w.ma_recycle_rate,
             dflt_rate(DEFAULT_MA_RECYCLE_RATE),
-            |v| self.rate("worker.ma_recycle_rate", v),
-        )?;
+            |v| self.rate("worker.ma_recycle_rate".into(), v),
+        );
         let crash_rate = or(&w.crash_rate, dflt_rate(DEFAULT_WORKER_CRASH_RATE), |v| {
-            self.rate("worker.crash_rate", v)
-        })?;
+            self.rate("worker.crash_rate".into(), v)
+        });
         let restart_delay = dur(
             "worker.restart_delay",
             &w.restart_delay,
             DEFAULT_RESTART_DELAY,
-        )?;
+        );
+        consistent?;
         Ok(Worker {
-            start_mode,
-            startup,
-            cache_reload,
-            new_process_age,
-            failed_update_hold,
-            update_latency,
-            established_write_session_fails,
-            periodic_recycle,
-            ma_recycle_rate,
-            crash_rate,
-            restart_delay,
+            start_mode: start_mode?,
+            startup: startup?,
+            cache_reload: cache_reload?,
+            new_process_age: new_process_age?,
+            failed_update_hold: failed_update_hold?,
+            update_latency: update_latency?,
+            established_write_session_fails: established_write_session_fails?,
+            periodic_recycle: periodic_recycle?,
+            ma_recycle_rate: ma_recycle_rate?,
+            crash_rate: crash_rate?,
+            restart_delay: restart_delay?,
         })
     }
 
-    fn server(&self, raw: &RawScenario) -> Result<Server> {
+    fn server(&self, raw: &RawScenario) -> R<Server> {
         let s = table(&raw.server);
         let crash_rate = or(&s.crash_rate, dflt_rate(DEFAULT_SERVER_CRASH_RATE), |v| {
-            self.rate("server.crash_rate", v)
-        })?;
+            self.rate("server.crash_rate".into(), v)
+        });
         let reboot = or(&s.reboot, dflt_range(DEFAULT_REBOOT), |v| {
-            self.positive_range("server.reboot", v)
-        })?;
-        Ok(Server { crash_rate, reboot })
-    }
-
-    fn maintenance(&self, raw: &RawScenario, pool: &Pool) -> Result<Maintenance> {
-        let m = table(&raw.maintenance);
-        let rolling_every = or(&m.rolling_every, Some(dflt(DEFAULT_ROLLING_EVERY)), |v| {
-            self.positive_or_off("maintenance.rolling_every", v)
-        })?;
-        let rolling_first = or(&m.rolling_first, dflt(DEFAULT_ROLLING_FIRST), |v| {
-            self.duration("maintenance.rolling_first", v)
-        })?;
-        let duration = or(&m.duration, dflt_range(DEFAULT_MAINTENANCE_DURATION), |v| {
-            self.positive_range("maintenance.duration", v)
-        })?;
-        let gap = or(&m.gap, dflt(DEFAULT_GAP), |v| {
-            self.duration("maintenance.gap", v)
-        })?;
-        let mut windows = Vec::new();
-        for (n, w) in m.window.iter().flatten().enumerate() {
-            let span = Some(w.span());
-            let w = w.get_ref();
-            let p = |k: &str| format!("maintenance.window[{n}].{k}");
-            let server = match &w.server {
-                Some(v) => self.server_index(&p("server"), v, pool)?,
-                None => {
-                    return Err(self.missing(
-                        &p("server"),
-                        &span,
-                        "server = a server index, e.g. 0",
-                    ));
-                }
-            };
-            let start = match &w.start {
-                Some(v) => self.duration(&p("start"), v)?,
-                None => {
-                    return Err(self.missing(
-                        &p("start"),
-                        &span,
-                        "start = an instant, e.g. \"2d 22h\"",
-                    ));
-                }
-            };
-            let duration = match &w.duration {
-                Some(v) => self.positive(&p("duration"), v)?,
-                None => {
-                    return Err(self.missing(
-                        &p("duration"),
-                        &span,
-                        "duration = a duration > 0s, e.g. \"90m\"",
-                    ));
-                }
-            };
-            windows.push(MaintenanceWindow {
-                server,
-                start,
-                duration,
-            });
-        }
-        Ok(Maintenance {
-            rolling_every,
-            rolling_first,
-            duration,
-            gap,
-            windows,
+            self.positive_range("server.reboot".into(), v)
+        });
+        Ok(Server {
+            crash_rate: crash_rate?,
+            reboot: reboot?,
         })
     }
 
-    fn events(&self, raw: &RawScenario, pool: &Pool) -> Result<Vec<ScriptedEvent>> {
-        let mut events = Vec::new();
-        for (n, e) in raw.event.iter().flatten().enumerate() {
+    fn maintenance(&self, raw: &RawScenario, pool: Option<&Pool>) -> R<Maintenance> {
+        let m = table(&raw.maintenance);
+        let rolling_every = or(&m.rolling_every, Some(dflt(DEFAULT_ROLLING_EVERY)), |v| {
+            self.positive_or_off("maintenance.rolling_every".into(), v)
+        });
+        let rolling_first = or(&m.rolling_first, dflt(DEFAULT_ROLLING_FIRST), |v| {
+            self.duration("maintenance.rolling_first".into(), v)
+        });
+        let duration = or(&m.duration, dflt_range(DEFAULT_MAINTENANCE_DURATION), |v| {
+            self.positive_range("maintenance.duration".into(), v)
+        });
+        let gap = or(&m.gap, dflt(DEFAULT_GAP), |v| {
+            self.duration("maintenance.gap".into(), v)
+        });
+        let list = m.window.as_deref().unwrap_or_default();
+        let mut windows = Ok(Vec::with_capacity(list.len()));
+        let base: FieldPath<'_> = "maintenance.window".into();
+        for (n, w) in list.iter().enumerate() {
+            let span = Some(w.span());
+            let w = w.get_ref();
+            let item = FieldPath::Index(&base, n);
+            let p = |k: &'static str| FieldPath::Key(&item, k);
+            let server = required(
+                self,
+                &w.server,
+                p("server"),
+                &span,
+                "server = a server index, e.g. 0",
+                |v| self.server_index(p("server"), v, pool),
+            );
+            let start = required(
+                self,
+                &w.start,
+                p("start"),
+                &span,
+                "start = an instant, e.g. \"2d 22h\"",
+                |v| self.duration(p("start"), v),
+            );
+            let duration = required(
+                self,
+                &w.duration,
+                p("duration"),
+                &span,
+                "duration = a duration > 0s, e.g. \"90m\"",
+                |v| self.positive(p("duration"), v),
+            );
+            push(
+                &mut windows,
+                (|| {
+                    Ok(MaintenanceWindow {
+                        server: server?,
+                        start: start?,
+                        duration: duration?,
+                    })
+                })(),
+            );
+        }
+        Ok(Maintenance {
+            rolling_every: rolling_every?,
+            rolling_first: rolling_first?,
+            duration: duration?,
+            gap: gap?,
+            windows: windows?,
+        })
+    }
+
+    fn events(&self, raw: &RawScenario, pool: Option<&Pool>) -> R<Vec<ScriptedEvent>> {
+        let list = raw.event.as_deref().unwrap_or_default();
+        let mut events = Ok(Vec::with_capacity(list.len()));
+        let base: FieldPath<'_> = "event".into();
+        for (n, e) in list.iter().enumerate() {
             let span = Some(e.span());
             let e = e.get_ref();
-            let p = |k: &str| format!("event[{n}].{k}");
-            let at = match &e.at {
-                Some(v) => self.duration(&p("at"), v)?,
-                None => return Err(self.missing(&p("at"), &span, "at = an instant, e.g. \"2h\"")),
-            };
-            let kind = match &e.kind {
-                Some(v) => self.word(
-                    &p("kind"),
-                    v,
-                    &[
-                        ("ma_recycle", ScriptedKind::MaRecycle),
-                        ("periodic_recycle", ScriptedKind::PeriodicRecycle),
-                        ("worker_crash", ScriptedKind::WorkerCrash),
-                        ("server_crash", ScriptedKind::ServerCrash),
-                    ],
-                )?,
-                None => {
-                    return Err(self.missing(
-                        &p("kind"),
-                        &span,
-                        "kind = \"ma_recycle\" | \"periodic_recycle\" | \"worker_crash\" | \"server_crash\"",
-                    ));
-                }
-            };
-            let server = match &e.server {
-                Some(v) => self.server_index(&p("server"), v, pool)?,
-                None => {
-                    return Err(self.missing(
-                        &p("server"),
-                        &span,
-                        "server = a server index, e.g. 0",
-                    ));
-                }
-            };
+            let item = FieldPath::Index(&base, n);
+            let p = |k: &'static str| FieldPath::Key(&item, k);
+            let at = required(
+                self,
+                &e.at,
+                p("at"),
+                &span,
+                "at = an instant, e.g. \"2h\"",
+                |v| self.duration(p("at"), v),
+            );
+            let kind = required(
+                self,
+                &e.kind,
+                p("kind"),
+                &span,
+                "kind = \"ma_recycle\" | \"periodic_recycle\" | \"worker_crash\" | \"server_crash\"",
+                |v| {
+                    self.word(
+                        p("kind"),
+                        v,
+                        &[
+                            ("ma_recycle", ScriptedKind::MaRecycle),
+                            ("periodic_recycle", ScriptedKind::PeriodicRecycle),
+                            ("worker_crash", ScriptedKind::WorkerCrash),
+                            ("server_crash", ScriptedKind::ServerCrash),
+                        ],
+                    )
+                },
+            );
+            let server = required(
+                self,
+                &e.server,
+                p("server"),
+                &span,
+                "server = a server index, e.g. 0",
+                |v| self.server_index(p("server"), v, pool),
+            );
+            // Whether an app pool belongs depends on the kind: unchecked
+            // when the kind itself is invalid.
             let app_pool = match (kind, &e.app_pool) {
-                (ScriptedKind::ServerCrash, None) => None,
-                (ScriptedKind::ServerCrash, Some(v)) => {
-                    return Err(self.inconsistent(
-                        &p("app_pool"),
-                        Some(v.span()),
-                        "a server_crash concerns the whole server and takes no app_pool"
-                            .to_string(),
-                        "no app_pool with kind = \"server_crash\"",
-                    ));
-                }
-                (_, None) => {
-                    return Err(self.inconsistent(
-                        &p("app_pool"),
-                        span,
+                (Err(r), _) => Err(r),
+                (Ok(ScriptedKind::ServerCrash), None) => Ok(None),
+                (Ok(ScriptedKind::ServerCrash), Some(v)) => Err(self.inconsistent(
+                    p("app_pool"),
+                    Some(v.span()),
+                    "a server_crash concerns the whole server and takes no app_pool".to_string(),
+                    "no app_pool with kind = \"server_crash\"",
+                )),
+                (Ok(_), None) => {
+                    let expected = match pool {
+                        Some(pool) => format!("app_pool = one of {}", quoted_list(&pool.app_pools)),
+                        None => "app_pool = an app pool name of [pool] app_pools".to_string(),
+                    };
+                    Err(self.inconsistent(
+                        p("app_pool"),
+                        span.clone().map(|s| s.start..s.start + 1),
                         "a worker event needs the app pool whose worker it concerns".to_string(),
-                        &format!("app_pool = one of {}", quoted_list(&pool.app_pools)),
-                    ));
+                        &expected,
+                    ))
                 }
-                (_, Some(v)) => Some(self.app_pool_index(&p("app_pool"), v, pool)?),
+                (Ok(_), Some(v)) => self.app_pool_index(p("app_pool"), v, pool).map(Some),
             };
-            events.push(ScriptedEvent {
-                at,
-                kind,
-                server,
-                app_pool,
-            });
+            push(
+                &mut events,
+                (|| {
+                    Ok(ScriptedEvent {
+                        at: at?,
+                        kind: kind?,
+                        server: server?,
+                        app_pool: app_pool?,
+                    })
+                })(),
+            );
         }
-        Ok(events)
+        events
     }
 
-    fn app_pool_index(&self, path: &str, v: &Spanned<RawValue>, pool: &Pool) -> Result<usize> {
-        let expected = format!("one of {} ([pool] app_pools)", quoted_list(&pool.app_pools));
-        match v.get_ref() {
-            RawValue::String(s) => pool.app_pools.iter().position(|x| x == s).ok_or_else(|| {
-                self.index(path, v.span(), format!("unknown app pool {s:?}"), expected)
-            }),
-            _ => Err(self.wrong_type(path, v, &expected)),
-        }
-    }
-
-    fn clients(&self, raw: &RawScenario) -> Result<Clients> {
+    fn clients(&self, raw: &RawScenario) -> R<Clients> {
         let c = table(&raw.clients);
         let users = or(&c.users, DEFAULT_USERS, |v| {
-            self.integer("clients.users", v, 1, MAX_USERS)
+            self.integer("clients.users".into(), v, 1, MAX_USERS)
                 .map(|i| i as u32)
-        })?;
+        });
         let arrivals = or(&c.arrivals, Arrivals::Poisson, |v| {
             self.word(
-                "clients.arrivals",
+                "clients.arrivals".into(),
                 v,
                 &[("poisson", Arrivals::Poisson), ("fixed", Arrivals::Fixed)],
             )
-        })?;
+        });
         let request_interval = or(&c.request_interval, dflt(DEFAULT_REQUEST_INTERVAL), |v| {
-            self.positive("clients.request_interval", v)
-        })?;
-        let daily_profile = or(&c.daily_profile, [1.0; 24], |v| self.profile(v))?;
-        if arrivals == Arrivals::Fixed && daily_profile != [1.0; 24] {
-            return Err(self.inconsistent(
-                "clients.daily_profile",
+            self.positive("clients.request_interval".into(), v)
+        });
+        let daily_profile = or(&c.daily_profile, [1.0; 24], |v| self.profile(v));
+        let mut consistent = Ok(());
+        if let (Ok(Arrivals::Fixed), Ok(profile)) = (arrivals, &daily_profile)
+            && *profile != [1.0; 24]
+        {
+            consistent = Err(self.inconsistent(
+                "clients.daily_profile".into(),
                 c.daily_profile.as_ref().map(|v| v.span()),
                 "arrivals = \"fixed\" sends at exact instants and cannot follow a daily profile"
                     .to_string(),
@@ -1118,56 +1252,64 @@ impl Cx<'_> {
         }
         // A zero retry delay would let a rejected user retry forever at one instant.
         let prompt_retry = or(&c.prompt_retry, dflt_range(DEFAULT_PROMPT_RETRY), |v| {
-            self.positive_range("clients.prompt_retry", v)
-        })?;
+            self.positive_range("clients.prompt_retry".into(), v)
+        });
         let give_up_after = or(&c.give_up_after, None, |v| {
-            self.duration_or_off("clients.give_up_after", v)
-        })?;
+            self.duration_or_off("clients.give_up_after".into(), v)
+        });
+        consistent?;
         Ok(Clients {
-            users,
-            arrivals,
-            request_interval,
-            daily_profile,
-            prompt_retry,
-            give_up_after,
+            users: users?,
+            arrivals: arrivals?,
+            request_interval: request_interval?,
+            daily_profile: daily_profile?,
+            prompt_retry: prompt_retry?,
+            give_up_after: give_up_after?,
         })
     }
 
-    fn profile(&self, v: &Spanned<RawValue>) -> Result<[f64; 24]> {
-        let path = "clients.daily_profile";
+    fn profile(&self, v: &Spanned<RawValue>) -> R<[f64; 24]> {
+        let path: FieldPath<'_> = "clients.daily_profile".into();
         let raw: [f64; 24] = match v.get_ref() {
             RawValue::String(s) if s == "flat" => return Ok([1.0; 24]),
             RawValue::String(s) if s == "office" => OFFICE_PROFILE,
             RawValue::String(s) => {
-                return Err(self.bad(
-                    path,
+                return Err(self.report(
+                    Kind::BadValue,
                     v.span(),
+                    path,
                     format!("unknown profile {s:?}"),
-                    PROFILE_EXPECTED,
+                    Some(PROFILE_EXPECTED.to_string()),
+                    suggest::closest(s, ["flat", "office"]).map(|w| format!("\"{w}\"")),
                 ));
             }
             RawValue::Array(items) if items.len() == 24 => {
-                let mut w = [0.0; 24];
+                let mut w = Ok([0.0; 24]);
                 for (h, item) in items.iter().enumerate() {
-                    let item_path = format!("{path}[{h}]");
+                    let item_path = FieldPath::Index(&path, h);
                     let x = match item.get_ref() {
                         RawValue::Integer(i) => *i as f64,
+                        RawValue::HugeInteger(_) => f64::INFINITY,
                         RawValue::Float(x) => *x,
                         _ => {
-                            return Err(self.wrong_type(&item_path, item, "a non-negative number"));
+                            w = Err(self.wrong_type(item_path, item, "a non-negative number"));
+                            continue;
                         }
                     };
                     if !x.is_finite() || x < 0.0 {
-                        return Err(self.out_of_range(
-                            &item_path,
+                        w = Err(self.out_of_range(
+                            item_path,
                             item.span(),
                             format!("weight {x} is not a finite non-negative number"),
                             "a finite number >= 0",
                         ));
+                        continue;
                     }
-                    w[h] = x;
+                    if let Ok(w) = &mut w {
+                        w[h] = x;
+                    }
                 }
-                w
+                w?
             }
             RawValue::Array(items) => {
                 return Err(self.bad(
@@ -1187,6 +1329,24 @@ impl Cx<'_> {
                 PROFILE_EXPECTED,
             )
         })
+    }
+}
+
+/// A number as written in a message (`5`, not `integer 5`).
+fn raw_number(v: &RawValue) -> String {
+    match v {
+        RawValue::Integer(i) => i.to_string(),
+        RawValue::HugeInteger(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Appends `item` to a list being validated; the list fails if any item did.
+fn push<T>(list: &mut R<Vec<T>>, item: R<T>) {
+    match (list.as_mut(), item) {
+        (Ok(list), Ok(item)) => list.push(item),
+        (_, Err(r)) => *list = Err(r),
+        (Err(_), Ok(_)) => {}
     }
 }
 
@@ -1212,47 +1372,6 @@ fn quoted_list(names: &[String]) -> String {
         .map(|n| format!("\"{n}\""))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The dotted path of the key or value whose span is `span`, and the TOML
-/// type found there (`None` when the span is a key's).
-fn locate(
-    table: &DeTable<'_>,
-    prefix: &str,
-    span: &Range<usize>,
-) -> Option<(String, Option<&'static str>)> {
-    for (k, v) in table.iter() {
-        let path = if prefix.is_empty() {
-            k.get_ref().to_string()
-        } else {
-            format!("{prefix}.{}", k.get_ref())
-        };
-        if k.span() == *span {
-            return Some((path, None));
-        }
-        if let Some(found) = locate_value(v, path, span) {
-            return Some(found);
-        }
-    }
-    None
-}
-
-fn locate_value(
-    v: &Spanned<DeValue<'_>>,
-    path: String,
-    span: &Range<usize>,
-) -> Option<(String, Option<&'static str>)> {
-    if v.span() == *span {
-        return Some((path, Some(v.get_ref().type_str())));
-    }
-    match v.get_ref() {
-        DeValue::Table(t) => locate(t, &path, span),
-        DeValue::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| locate_value(item, format!("{path}[{i}]"), span)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ fn bad_scenario_exits_2_names_the_place_and_creates_no_folder() {
     let out = hmasim(&dir, &["run", "syntax.toml", "--out", "res"]);
     assert_code(&out, 2);
     assert!(
-        stderr(&out).contains("syntax.toml:2:13: TOML syntax error"),
+        stderr(&out).contains("syntax.toml:2:13: simulation.name: TOML syntax error"),
         "{}",
         stderr(&out)
     );
