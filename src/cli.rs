@@ -23,8 +23,8 @@ use hmasim::experiment::{
 };
 use hmasim::output::charts::{self, ChartOptions};
 use hmasim::output::report::{self, ReportInfo};
-use hmasim::scenario::ReadSessionChoice;
 use hmasim::scenario::values::{DURATION_EXPECTED, parse_duration};
+use hmasim::scenario::{ReadSessionChoice, ScenarioError, render};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -199,8 +199,8 @@ impl From<ReadSessionArg> for ReadSessionChoice {
 struct PlanArgs {
     /// Scenario file (TOML).
     scenario: PathBuf,
-    /// Root seed (overrides simulation.seed).
-    #[arg(long, value_name = "N")]
+    /// Root seed, 0..=2^63-1 like simulation.seed (overrides it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Replications per flag value and point (overrides simulation.replications).
     #[arg(long, value_name = "N")]
@@ -566,7 +566,7 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
             }
             Err(e) => {
                 bad += 1;
-                print_error(&e);
+                print_validate_error(&e);
             }
         }
     }
@@ -577,6 +577,24 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
         )));
     }
     Ok(())
+}
+
+/// A scenario's diagnostics with their source snippets (colour only on a
+/// terminal, and not with NO_COLOR), each starting with the
+/// `file:line:column: field: message` line editors jump to; other errors as
+/// [`print_error`] prints them.
+fn print_validate_error(e: &ExperimentError) {
+    match e {
+        ExperimentError::Scenario(s) => match s.as_ref() {
+            ScenarioError::Invalid(d) => {
+                let color =
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                eprint!("{}", render::render_all(d, color));
+            }
+            _ => print_error(e),
+        },
+        _ => print_error(e),
+    }
 }
 
 fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {

@@ -4,6 +4,7 @@ mod charts;
 mod cli;
 mod common;
 mod determinism;
+mod diagnostics;
 mod docs;
 mod experiments;
 mod golden;
