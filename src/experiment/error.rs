@@ -30,7 +30,7 @@ pub enum ExperimentError {
     Scenario(Box<ScenarioError>),
     /// The scenario became invalid once an override or a sweep value was applied.
     /// `what` names the override (`--set worker.startup=abc`, `[sweep] "pool.servers" (file:12)`).
-    #[error("{what}: {}", override_detail(key, error))]
+    #[error("{what}: {}", override_detail(key, error).replace('\n', &format!("\n{what}: ")))]
     OverrideInvalid {
         /// Which override(s), as the user wrote them.
         what: String,
@@ -116,20 +116,28 @@ pub enum ExperimentError {
     },
 }
 
-/// The scenario error of an override, without its file location when the
-/// error is about the overridden field itself: that location is in the
-/// edited text (a line the user's file may not have), and `what` already
-/// says where the value came from.
+/// The diagnostics of an override, one per line after `what: `: those about
+/// the overridden field itself without a position (it is in the edited text,
+/// a line the user's file may not have, and `what` already says where the
+/// value came from), the others at their place in the user's file.
 fn override_detail(key: &str, source: &ScenarioError) -> String {
-    let text = source.to_string();
-    let normalise = |k: &str| k.replace('[', ".").replace(']', "");
-    match (source.location(), source.field()) {
-        (Some(at), Some(field)) if normalise(field) == normalise(key) => text
-            .strip_prefix(&format!("{at}: "))
-            .map(str::to_string)
-            .unwrap_or(text),
-        _ => text,
+    let diagnostics = source.diagnostics();
+    if diagnostics.is_empty() {
+        return source.to_string();
     }
+    diagnostics
+        .iter()
+        .map(|d| match &d.field {
+            Some(field) if super::overrides::concerns(key, field) => {
+                let text = d.to_string();
+                text.strip_prefix(&format!("{}: ", d.at))
+                    .map(str::to_string)
+                    .unwrap_or(text)
+            }
+            _ => d.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl From<ScenarioError> for ExperimentError {

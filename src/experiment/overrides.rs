@@ -15,6 +15,8 @@
 //! created; a missing final key is added (the scenario layer rejects keys it
 //! does not know, naming them).
 
+use super::ExperimentError;
+use crate::scenario::{self, Scenario, ScenarioError};
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
 
 /// One field override: a dotted key and the value to put there.
@@ -108,18 +110,117 @@ pub fn apply(doc: &mut DocumentMut, key: &str, value: &Value) -> Result<(), Stri
     set_in_table(doc.as_table_mut(), &segments, 0, value.clone())
 }
 
-/// Applies every override in order, then renders the edited document.
+/// Applies every override in order, then renders the edited document (no
+/// overrides: the text as it is, without a parse).
 pub fn apply_all<'a>(
     text: &str,
     overrides: impl IntoIterator<Item = &'a Override>,
 ) -> Result<String, (String, String)> {
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| (String::new(), e.to_string()))?;
+    let mut overrides = overrides.into_iter().peekable();
+    if overrides.peek().is_none() {
+        return Ok(text.to_string());
+    }
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let (line, column) = e
+            .span()
+            .map(|s| {
+                let at = crate::scenario::Location::of_offset("", text, s.start);
+                (at.line, at.column)
+            })
+            .unwrap_or((1, 1));
+        let message = e.message().trim_end().replace('\n', "; ");
+        (
+            String::new(),
+            format!("line {line}, column {column}: {message}"),
+        )
+    })?;
     for o in overrides {
         apply(&mut doc, &o.key, &o.value).map_err(|m| (o.key.clone(), m))?;
     }
     Ok(doc.to_string())
+}
+
+/// Validates `text` with `overrides` applied in order, each with how the
+/// user wrote it (`--set a.b=1`, a sweep value). When the result is invalid
+/// the error names the first override whose addition makes it so, and its
+/// diagnostics are located in `original` (the user's file, `origin`).
+pub fn validate_with(
+    text: &str,
+    original: &str,
+    origin: &str,
+    overrides: &[(&Override, String)],
+) -> Result<Scenario, ExperimentError> {
+    let all: Vec<&Override> = overrides.iter().map(|(o, _)| *o).collect();
+    let edited = apply_all(text, all.iter().copied()).map_err(|(key, message)| {
+        let what = overrides
+            .iter()
+            .find(|(o, _)| o.key == key)
+            .map(|(_, w)| w.clone())
+            .unwrap_or_else(|| origin.to_string());
+        ExperimentError::BadSpec { what, message }
+    })?;
+    match scenario::parse_str(&edited, origin) {
+        Ok(s) => Ok(s),
+        Err(full_error) => {
+            // Attribute the error: the shortest prefix of overrides that fails.
+            for n in 1..overrides.len() {
+                let edited = apply_all(text, all[..n].iter().copied())
+                    .expect("a prefix of applicable overrides applies");
+                if let Err(source) = scenario::parse_str(&edited, origin) {
+                    let (o, what) = &overrides[n - 1];
+                    return Err(invalid(
+                        what.clone(),
+                        o.key.clone(),
+                        source,
+                        original,
+                        origin,
+                    ));
+                }
+            }
+            let (what, key) = overrides
+                .last()
+                .map(|(o, w)| (w.clone(), o.key.clone()))
+                .unwrap_or_else(|| (origin.to_string(), String::new()));
+            Err(invalid(what, key, full_error, original, origin))
+        }
+    }
+}
+
+/// The error for override `what` (of dotted `key`) that made the scenario
+/// invalid: its diagnostics were found in an edited copy of the file, so
+/// they are moved to where their fields are written in `original` (those
+/// about the overridden value itself show no position: the argument names it).
+pub fn invalid(
+    what: String,
+    key: String,
+    mut error: ScenarioError,
+    original: &str,
+    origin: &str,
+) -> ExperimentError {
+    if let ScenarioError::Invalid(d) = &mut error {
+        scenario::relocate(&mut d.list, original, origin);
+    }
+    ExperimentError::OverrideInvalid {
+        what,
+        key,
+        error: Box::new(error),
+    }
+}
+
+/// Whether a diagnostic on `field` (`event[1].at`, `bogus`) concerns the
+/// overridden `key` (`event.1.at`, `bogus.key`): one path contains the other.
+pub fn concerns(key: &str, field: &str) -> bool {
+    let segments = |s: &str| -> Vec<String> {
+        s.replace('[', ".")
+            .replace(']', "")
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (k, f) = (segments(key), segments(field));
+    let n = k.len().min(f.len());
+    n > 0 && k[..n] == f[..n]
 }
 
 /// `a string`, `an integer`: a TOML type name for messages.
@@ -330,6 +431,26 @@ token_lifetime = ["60m", "90m"]
         );
         let e = set(DOC, "maintenance.window.x", "2h").unwrap_err();
         assert!(e.contains("must be an index"), "{e}");
+    }
+
+    #[test]
+    fn a_field_concerns_a_key_when_one_path_holds_the_other() {
+        assert!(concerns("bogus.key", "bogus"));
+        assert!(concerns(
+            "issuer.token_lifetime",
+            "issuer.token_lifetime[0]"
+        ));
+        assert!(concerns("event.1.at", "event[1].at"));
+        assert!(!concerns("event.1.at", "event[10].at"));
+        assert!(!concerns("pool.servers", "event[0].server"));
+        assert!(!concerns("simulation.horizon", "simulation.warmup"));
+        assert!(!concerns("", "simulation"));
+    }
+
+    #[test]
+    fn no_overrides_leave_the_text_as_it_is() {
+        let odd = "a   =  1 # kept\nb = 18446744073709551616\n";
+        assert_eq!(apply_all(odd, []).unwrap(), odd);
     }
 
     #[test]

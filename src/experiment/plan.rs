@@ -101,50 +101,6 @@ fn origin_of(path: &std::path::Path) -> String {
     path.display().to_string()
 }
 
-/// Which of `overrides` (applied in order on top of `text`) makes the
-/// scenario invalid: the first prefix that fails names its last override.
-fn validate(
-    text: &str,
-    origin: &str,
-    overrides: &[(&Override, String)],
-) -> Result<Scenario, ExperimentError> {
-    let all: Vec<&Override> = overrides.iter().map(|(o, _)| *o).collect();
-    let edited = overrides::apply_all(text, all.iter().copied()).map_err(|(key, message)| {
-        let what = overrides
-            .iter()
-            .find(|(o, _)| o.key == key)
-            .map(|(_, w)| w.clone())
-            .unwrap_or_else(|| origin.to_string());
-        ExperimentError::BadSpec { what, message }
-    })?;
-    match scenario::parse_str(&edited, origin) {
-        Ok(s) => Ok(s),
-        Err(full_error) => {
-            // Attribute the error: the shortest prefix of overrides that fails.
-            for n in 1..overrides.len() {
-                let edited = overrides::apply_all(text, all[..n].iter().copied())
-                    .expect("a prefix of applicable overrides applies");
-                if let Err(source) = scenario::parse_str(&edited, origin) {
-                    return Err(ExperimentError::OverrideInvalid {
-                        what: overrides[n - 1].1.clone(),
-                        key: overrides[n - 1].0.key.clone(),
-                        error: Box::new(source),
-                    });
-                }
-            }
-            let (what, key) = overrides
-                .last()
-                .map(|(o, w)| (w.clone(), o.key.clone()))
-                .unwrap_or_else(|| (origin.to_string(), String::new()));
-            Err(ExperimentError::OverrideInvalid {
-                what,
-                key,
-                error: Box::new(full_error),
-            })
-        }
-    }
-}
-
 impl Plan {
     /// Reads and validates the scenario, the overrides and the sweep, and
     /// builds every point's scenario. Nothing is run or written.
@@ -180,7 +136,8 @@ impl Plan {
             .map(|(o, arg)| (o, format!("--set {arg}")))
             .collect();
         let mut base = match file_alone {
-            Ok(_) => validate(&text, &origin, &set_sources)?,
+            Ok(s) if set_sources.is_empty() => s,
+            Ok(_) => overrides::validate_with(&text, &text, &origin, &set_sources)?,
             // The file is invalid alone: fine if `--set` completes it (a file
             // used as a template), otherwise its own error, naming its lines.
             Err(e) => {
@@ -196,11 +153,9 @@ impl Plan {
                                 == Some(o.key.clone())
                         });
                         return Err(match culprit {
-                            Some((o, what)) => ExperimentError::OverrideInvalid {
-                                what: what.clone(),
-                                key: o.key.clone(),
-                                error: Box::new(e2),
-                            },
+                            Some((o, what)) => {
+                                overrides::invalid(what.clone(), o.key.clone(), e2, &text, &origin)
+                            }
                             None => e.into(),
                         });
                     }
@@ -269,7 +224,7 @@ impl Plan {
                     })
                     .collect();
                 sources.extend(set_sources.iter().cloned());
-                let mut s = validate(&set_text, &origin, &sources)?;
+                let mut s = overrides::validate_with(&set_text, &text, &origin, &sources)?;
                 apply_flags(&mut s, &request)?;
                 s
             };

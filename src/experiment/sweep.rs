@@ -19,8 +19,11 @@
 use super::ExperimentError;
 use super::overrides::{check_key, display_value, parse_value, undecorated, with_article};
 use crate::engine::time::format_duration;
+use crate::scenario::Location;
 use std::ops::Range;
-use toml_edit::{Document, InlineTable, Item, Table, Value};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+use toml_edit::{InlineTable, Value};
 
 /// Largest number of values one range may expand to, and of points in a grid:
 /// beyond this a typo (`step = 1` instead of `"1h"`) is far more likely than intent.
@@ -33,7 +36,7 @@ pub struct Dimension {
     pub key: String,
     /// Its values, in order, at least one.
     pub values: Vec<Value>,
-    /// Where it was written, for errors: `[sweep] "pool.servers" (file.toml:12)` or `--vary ...`.
+    /// Where it was written, for errors: `file.toml:12:1: sweep."pool.servers"` or `--vary ...`.
     pub source: String,
 }
 
@@ -46,34 +49,43 @@ impl Dimension {
 
 /// Reads the `[sweep]` table of a scenario file (none: no dimensions).
 ///
-/// `origin` names the file in errors. The document is parsed with spans so
-/// that errors and sources name the line of each entry.
+/// `origin` names the file in errors, which start with the entry's
+/// `file:line:column: sweep."dotted.key"`. Only the sweep entries are
+/// converted to `toml_edit` values (from their source text), so a large file
+/// costs one parse of the spanned tree, and none when it cannot hold a
+/// `[sweep]` key at all.
 pub fn from_file(text: &str, origin: &str) -> Result<Vec<Dimension>, ExperimentError> {
-    let doc = Document::parse(text.to_string()).map_err(|e| ExperimentError::BadSpec {
-        what: origin.to_string(),
-        message: e.to_string(),
+    // A key can spell "sweep" only literally or with \u escapes.
+    if !text.contains("sweep") && !text.contains("\\u") && !text.contains("\\U") {
+        return Ok(Vec::new());
+    }
+    let tree = DeTable::parse(text).map_err(|e| {
+        let at = Location::of_offset(origin, text, e.span().map_or(0, |s| s.start));
+        ExperimentError::BadSpec {
+            what: at.to_string(),
+            message: format!(
+                "TOML syntax error: {}",
+                e.message().trim_end().replace('\n', "; ")
+            ),
+        }
     })?;
-    let Some(sweep) = doc.as_table().get("sweep") else {
+    let Some(sweep) = tree.get_ref().get("sweep") else {
         return Ok(Vec::new());
     };
-    let mut out = Vec::new();
-    let line_of = |span: Option<Range<usize>>| {
-        span.map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-    };
-    let source_of = |key: &str, span: Option<Range<usize>>| match line_of(span) {
-        Some(line) => format!("[sweep] \"{key}\" ({origin}:{line})"),
-        None => format!("[sweep] \"{key}\" ({origin})"),
-    };
-    match sweep {
-        Item::Table(t) => walk_table(t, "", &source_of, &mut out)?,
-        Item::Value(Value::InlineTable(t)) => walk_inline(t, "", &source_of, &mut out)?,
+    let cx = FileCx { text, origin };
+    let mut found = Vec::new();
+    match sweep.get_ref() {
+        DeValue::Table(t) => cx.walk(t, "", &mut found)?,
         _ => {
             return Err(ExperimentError::BadSpec {
-                what: format!("[sweep] ({origin})"),
+                what: format!("{}: sweep", cx.at(sweep.span())),
                 message: "sweep must be a table of `\"dotted.key\" = [values]` entries".into(),
             });
         }
     }
+    // File order: the parsed tree sorts keys by name.
+    found.sort_by_key(|(start, _)| *start);
+    let out: Vec<Dimension> = found.into_iter().map(|(_, d)| d).collect();
     // The same key reached twice (quoted and dotted forms).
     for (i, d) in out.iter().enumerate() {
         if let Some(first) = out[..i].iter().find(|e| e.key == d.key) {
@@ -86,7 +98,90 @@ pub fn from_file(text: &str, origin: &str) -> Result<Vec<Dimension>, ExperimentE
     Ok(out)
 }
 
-type SourceOf<'a> = dyn Fn(&str, Option<Range<usize>>) -> String + 'a;
+/// The file a `[sweep]` table is read from, for positions and source text.
+struct FileCx<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl FileCx<'_> {
+    fn at(&self, span: Range<usize>) -> Location {
+        Location::of_offset(self.origin, self.text, span.start)
+    }
+
+    /// `file:line:column: sweep."dotted.key"`: where an entry is written.
+    fn source(&self, key: &str, span: Range<usize>) -> String {
+        format!("{}: sweep.{}", self.at(span), quoted_key(key))
+    }
+
+    /// The `toml_edit` value of an inline value, from its source text.
+    fn value(&self, v: &Spanned<DeValue<'_>>, source: &str) -> Result<Value, ExperimentError> {
+        let written = self.text.get(v.span()).unwrap_or_default();
+        written
+            .parse::<Value>()
+            .map(undecorated)
+            .map_err(|e| ExperimentError::BadSpec {
+                what: source.to_string(),
+                message: e.message().trim_end().replace('\n', "; "),
+            })
+    }
+
+    /// Every entry under `t`, with the byte offset of its key.
+    fn walk(
+        &self,
+        t: &DeTable<'_>,
+        prefix: &str,
+        out: &mut Vec<(usize, Dimension)>,
+    ) -> Result<(), ExperimentError> {
+        for (key, v) in t.iter() {
+            let full = joined(prefix, key.get_ref());
+            let source = self.source(&full, key.span());
+            match v.get_ref() {
+                DeValue::Table(sub)
+                    if !is_range_table(sub.iter().map(|(k, _)| k.get_ref().as_ref())) =>
+                {
+                    self.walk(sub, &full, out)?
+                }
+                DeValue::Table(sub) => {
+                    // A range, written inline or as a `[sweep."key"]` table.
+                    let mut range = InlineTable::new();
+                    for (k, item) in sub.iter() {
+                        range.insert(k.get_ref().as_ref(), self.value(item, &source)?);
+                    }
+                    out.push((
+                        key.span().start,
+                        leaf(&full, &Value::InlineTable(range), source)?,
+                    ));
+                }
+                DeValue::Array(items) if items.iter().any(|i| i.get_ref().is_table()) => {
+                    return Err(ExperimentError::BadSpec {
+                        what: source,
+                        message: "expected a list of values or a range { from, to, step }".into(),
+                    });
+                }
+                _ => {
+                    let value = self.value(v, &source)?;
+                    out.push((key.span().start, leaf(&full, &value, source)?));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A dotted key as one TOML key: `"pool.servers"` (quoted when it holds
+/// anything but bare-key characters).
+fn quoted_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+    {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
 
 fn joined(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
@@ -94,61 +189,6 @@ fn joined(prefix: &str, key: &str) -> String {
     } else {
         format!("{prefix}.{key}")
     }
-}
-
-fn walk_table(
-    t: &Table,
-    prefix: &str,
-    source_of: &SourceOf<'_>,
-    out: &mut Vec<Dimension>,
-) -> Result<(), ExperimentError> {
-    for (key, item) in t.iter() {
-        let full = joined(prefix, key);
-        let span = t.key(key).and_then(|k| k.span());
-        match item {
-            Item::Table(sub) if !is_range_table(sub.iter().map(|(k, _)| k)) => {
-                walk_table(sub, &full, source_of, out)?
-            }
-            Item::Value(Value::InlineTable(sub)) if !is_range_table(sub.iter().map(|(k, _)| k)) => {
-                walk_inline(sub, &full, source_of, out)?
-            }
-            Item::Table(sub) => {
-                let inline = sub.clone().into_inline_table();
-                out.push(leaf(
-                    &full,
-                    &Value::InlineTable(inline),
-                    source_of(&full, span),
-                )?);
-            }
-            Item::Value(v) => out.push(leaf(&full, v, source_of(&full, span))?),
-            _ => {
-                return Err(ExperimentError::BadSpec {
-                    what: source_of(&full, span),
-                    message: "expected a list of values or a range { from, to, step }".into(),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-fn walk_inline(
-    t: &InlineTable,
-    prefix: &str,
-    source_of: &SourceOf<'_>,
-    out: &mut Vec<Dimension>,
-) -> Result<(), ExperimentError> {
-    for (key, value) in t.iter() {
-        let full = joined(prefix, key);
-        let span = t.key(key).and_then(|k| k.span());
-        match value {
-            Value::InlineTable(sub) if !is_range_table(sub.iter().map(|(k, _)| k)) => {
-                walk_inline(sub, &full, source_of, out)?
-            }
-            v => out.push(leaf(&full, v, source_of(&full, span))?),
-        }
-    }
-    Ok(())
 }
 
 /// A table is a range if it has any of the range keys; otherwise it only
@@ -466,10 +506,10 @@ failed_update_hold = { from = "10m", to = "30m", step = "10m" }
         assert_eq!(d[1].texts(), ["2", "4", "6", "8"]);
         assert_eq!(d[2].texts(), ["0.0", "0.1", "0.2", "0.3"]);
         assert_eq!(d[3].texts(), ["10m", "20m", "30m"]);
-        assert_eq!(d[0].source, "[sweep] \"maintenance.gap\" (s.toml:5)");
+        assert_eq!(d[0].source, "s.toml:5:1: sweep.\"maintenance.gap\"");
         assert_eq!(
             d[3].source,
-            "[sweep] \"worker.failed_update_hold\" (s.toml:9)"
+            "s.toml:9:1: sweep.\"worker.failed_update_hold\""
         );
     }
 
@@ -520,7 +560,7 @@ pool.servers = [2]"#,
         for (entry, want) in cases {
             let e = dims(&format!("[sweep]\n{entry}\n")).unwrap_err();
             assert!(e.contains(want), "{entry}: {e}");
-            assert!(e.contains("s.toml:2"), "{entry}: {e}");
+            assert!(e.contains("s.toml:2:1: sweep."), "{entry}: {e}");
         }
     }
 

@@ -453,6 +453,52 @@ pub(crate) fn field_at(tree: &DeTable<'_>, offset: usize) -> Option<String> {
     in_table(tree, None, offset)
 }
 
+/// One step of a field path: a key or an array index.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// `event[3].server` -> `event`, `3`, `server`.
+fn steps(field: &str) -> Vec<Step<'_>> {
+    let mut out = Vec::new();
+    for part in field.split('.') {
+        let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            out.push(Step::Key(key));
+        }
+        while let Some((index, tail)) = rest.split_once(']') {
+            match index.parse() {
+                Ok(i) => out.push(Step::Index(i)),
+                Err(_) => return out,
+            }
+            rest = tail.strip_prefix('[').unwrap_or(tail);
+        }
+    }
+    out
+}
+
+/// The span of `field` (`event[3].server`) in `tree`: the value's if it is
+/// written, else that of the closest enclosing table or array that is
+/// (its header), else `None`.
+pub(crate) fn span_of(tree: &DeTable<'_>, field: &str) -> Option<std::ops::Range<usize>> {
+    let mut found = None;
+    let mut table = Some(tree);
+    let mut current: Option<&Spanned<DeValue<'_>>> = None;
+    for step in steps(field) {
+        let next = match (step, table, current.map(|c| c.get_ref())) {
+            (Step::Key(k), Some(t), _) => t.get(k),
+            (Step::Index(i), _, Some(DeValue::Array(items))) => items.get(i),
+            _ => None,
+        };
+        let Some(next) = next else { break };
+        found = Some(next.span());
+        table = next.get_ref().as_table();
+        current = Some(next);
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,6 +578,19 @@ mod tests {
             "{}",
             errors[4]
         );
+    }
+
+    #[test]
+    fn finds_the_span_of_a_field_or_its_table() {
+        let text = "[a]\nb = 1\n[[c]]\nd = \"xyz\"\n[[c]]\n";
+        let tree = DeTable::parse(text).unwrap();
+        let at = |f: &str| span_of(tree.get_ref(), f).map(|s| &text[s]);
+        assert_eq!(at("a.b"), Some("1"));
+        assert_eq!(at("c[0].d"), Some("\"xyz\""));
+        // Absent: the closest written ancestor.
+        assert_eq!(at("c[1].d"), Some("[[c]]"));
+        assert_eq!(at("a.zz"), Some("[a]"));
+        assert_eq!(at("zz.y"), None);
     }
 
     #[test]

@@ -51,3 +51,29 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 pub fn parse_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     validate::parse(text, origin).map_err(ScenarioError::Invalid)
 }
+
+/// Moves each diagnostic to where its field is written in `text` (the file
+/// `origin`), or to the closest enclosing table that is written, or to the
+/// start of the file. For diagnostics found in an edited copy of a file
+/// (`--set`, sweep values), whose lines the user's file may not have.
+pub fn relocate(diagnostics: &mut [Diagnostic], text: &str, origin: &str) {
+    let Ok(tree) = toml::de::DeTable::parse(text) else {
+        return;
+    };
+    for d in diagnostics {
+        let span = d
+            .field
+            .as_deref()
+            .and_then(|f| file::span_of(tree.get_ref(), f))
+            .unwrap_or(0..0);
+        let pending = diagnostic::Pending {
+            kind: d.kind,
+            span,
+            field: d.field.take(),
+            message: std::mem::take(&mut d.message),
+            expected: d.expected.take(),
+            suggestion: d.suggestion.take(),
+        };
+        *d = diagnostic::locate(pending, text.as_bytes(), origin);
+    }
+}

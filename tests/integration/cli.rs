@@ -212,7 +212,7 @@ fn validate_reports_each_file() {
     let out = hmasim(&dir, &["validate", "sweep.toml"]);
     assert_code(&out, 2);
     assert!(
-        stderr(&out).contains(r#"[sweep] "pool.servers" (sweep.toml:15): empty list"#),
+        stderr(&out).contains(r#"sweep.toml:15:1: sweep."pool.servers": empty list"#),
         "{}",
         stderr(&out)
     );

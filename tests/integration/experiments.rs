@@ -709,11 +709,11 @@ fn bad_sweep_specs_give_clear_errors() {
     let cases = [
         (
             sweep(r#""worker.startp" = ["1s", "2s"]"#),
-            r#"[sweep] "worker.startp" (s.toml:15) value 1s (sweep point 0): worker.startp: unknown key `startp`"#,
+            r#"s.toml:15:1: sweep."worker.startp" value 1s (sweep point 0): worker.startp: unknown key `startp`; did you mean `startup`?"#,
         ),
         (
             sweep(r#""pool.servers" = []"#),
-            r#"[sweep] "pool.servers" (s.toml:15): empty list"#,
+            r#"s.toml:15:1: sweep."pool.servers": empty list"#,
         ),
         (
             sweep(r#""pool.servers" = [1, "two"]"#),

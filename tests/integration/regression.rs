@@ -1,5 +1,6 @@
 //! One test per bug found, named after it, with a line saying what it was.
 
+use crate::cli::{TINY, assert_code, hmasim, stderr, temp_dir};
 use crate::common::{run_with, scenario};
 
 /// The request loop read the next event's time once per batch of arrivals, so
@@ -66,4 +67,124 @@ fn zero_hold_with_failing_established_updates_is_refused() {
     let message = err.to_string();
     assert!(message.starts_with("x.toml:5:"), "{message}");
     assert!(message.contains("worker.failed_update_hold"), "{message}");
+}
+
+/// `--set bogus.key=1` cited line 56 of a 54-line file: the error was
+/// located in the edited text, where the new table had been appended. An
+/// error in an override's own value now names the argument instead.
+#[test]
+fn set_of_an_unknown_key_names_the_argument_not_a_line_past_the_end() {
+    let dir = temp_dir("set-bogus");
+    std::fs::write(dir.join("t.toml"), TINY).unwrap();
+    let out = hmasim(&dir, &["list-runs", "t.toml", "--set", "bogus.key=1"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: --set bogus.key=1: bogus: unknown key `bogus`"),
+        "{err}"
+    );
+    assert!(!err.contains("t.toml:"), "{err}");
+}
+
+/// An override that makes another field invalid points at that field in
+/// the user's file, not in the edited copy (whose lines moved when the
+/// override inserted a key above it).
+#[test]
+fn an_override_breaking_another_field_points_at_the_users_line() {
+    let text = "[simulation]\nname = \"x\"\nhorizon = \"2h\"\n[pool]\n[[event]]\nat = \"1h\"\nkind = \"server_crash\"\nserver = 3\n";
+    let request = hmasim::experiment::PlanRequest {
+        scenario: "t.toml".into(),
+        sets: vec!["pool.servers=2".into()],
+        ..Default::default()
+    };
+    let e = hmasim::experiment::Plan::build_from_text(request, text.to_string())
+        .unwrap_err()
+        .to_string();
+    // `servers = 2` is inserted under [pool] (line 5 of the edited text),
+    // which moves the event's server from line 8 to line 9 there.
+    assert_eq!(
+        e,
+        "--set pool.servers=2: t.toml:8:10: event[0].server: server 3 does not exist (expected: a server index in 0..=1 ([pool] servers = 2))"
+    );
+}
+
+/// `[sweep]` errors gave `(FILE:LINE)` only, without column or field.
+#[test]
+fn sweep_errors_name_line_column_and_field() {
+    let dir = temp_dir("sweep-position");
+    std::fs::write(
+        dir.join("s.toml"),
+        format!("{TINY}\n[sweep]\n  \"pool.servers\" = {{ from = 3, to = 1, step = 1 }}\n"),
+    )
+    .unwrap();
+    let out = hmasim(&dir, &["validate", "s.toml"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains(
+            "error: s.toml:15:3: sweep.\"pool.servers\": from (3) is greater than to (1)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `seed = 18446744073709551616` printed a multi-line "TOML parse error at
+/// line 4, column 8" without the field (the sweep reader's parser rejected
+/// the file before the scenario's error was shown).
+#[test]
+fn seed_beyond_64_bits_is_one_line_naming_the_field_and_range() {
+    let dir = temp_dir("seed-overflow");
+    std::fs::write(
+        dir.join("o.toml"),
+        "[simulation]\nname = \"x\"\nhorizon = \"1h\"\nseed = 18446744073709551616\n",
+    )
+    .unwrap();
+    for args in [&["run", "o.toml"][..], &["list-runs", "o.toml"][..]] {
+        let out = hmasim(&dir, args);
+        assert_code(&out, 2);
+        assert_eq!(
+            stderr(&out),
+            "error: o.toml:4:8: simulation.seed: 18446744073709551616 is out of range (expected: an integer in 0..=9223372036854775807)\n"
+        );
+    }
+}
+
+/// A file that is not UTF-8 gave "stream did not contain valid UTF-8" with
+/// no position.
+#[test]
+fn invalid_utf8_names_the_line_and_column_of_the_first_bad_byte() {
+    let dir = temp_dir("latin1");
+    let mut bytes = b"[simulation]\nname = \"caf".to_vec();
+    bytes.extend_from_slice(b"\xe9\"\nhorizon = \"1h\"\n");
+    std::fs::write(dir.join("l.toml"), bytes).unwrap();
+    let out = hmasim(&dir, &["validate", "l.toml"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).starts_with("l.toml:2:12: simulation.name: not valid UTF-8: byte 0xe9"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `--seed 9223372036854775808` was accepted although simulation.seed is
+/// 0..=2^63-1.
+#[test]
+fn seed_flag_beyond_2_63_is_refused_like_the_field() {
+    let dir = temp_dir("seed-flag");
+    std::fs::write(dir.join("t.toml"), TINY).unwrap();
+    let out = hmasim(
+        &dir,
+        &["list-runs", "t.toml", "--seed", "9223372036854775808"],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("9223372036854775808 is not in 0..=9223372036854775807"),
+        "{}",
+        stderr(&out)
+    );
+    let out = hmasim(
+        &dir,
+        &["list-runs", "t.toml", "--seed", "9223372036854775807"],
+    );
+    assert_code(&out, 0);
 }
