@@ -6,18 +6,20 @@
 //! scenario is unchanged, the key only restated its default. Keys whose
 //! removal makes the file invalid (the required ones) are always listed.
 
-use super::overrides::{self, Override, display_value};
+use super::overrides::{self, Override, display_value, undecorated};
 use super::plan::{PlanRequest, read_session_arg};
 use super::sweep::Dimension;
-use crate::scenario;
-use toml_edit::{DocumentMut, InlineTable, Item, Table, Value};
+use crate::scenario::file::WrittenTable;
+use crate::scenario::validate;
+use std::ops::Range;
+use toml_edit::{Array, InlineTable, Value};
 
 /// `(dotted key, value as written)` for every parameter that differs from its
 /// default, in file order, then command-line flags, then swept keys (value
 /// `v1 | v2 | ...`).
 pub fn non_defaults(
     text: &str,
-    origin: &str,
+    _origin: &str,
     sets: &[Override],
     request: &PlanRequest,
     dims: &[Dimension],
@@ -44,25 +46,31 @@ pub fn non_defaults(
     let Ok(edited) = overrides::apply_all(text, &all) else {
         return Vec::new();
     };
-    let Ok(doc) = edited.parse::<DocumentMut>() else {
+    let Some(raw) = validate::parse_raw(&edited) else {
         return Vec::new();
     };
-    let resolved = scenario::parse_str(&edited, origin).ok();
-    let mut leaves = Vec::new();
-    collect_table(doc.as_table(), &mut Vec::new(), &mut leaves);
+    // Lists of tables (events, windows, explicit rollovers) are compared
+    // apart: written and non-empty, they differ from the default (none), and
+    // no other field resolves differently because of them. Every other key
+    // is tried on the file without them, which stays small however many
+    // events it has (so this is linear in the file's size).
+    let small = raw.without_lists();
+    let resolved = validate::resolve(&small);
     let mut out: Vec<(String, String)> = Vec::new();
-    for (path, shown) in leaves {
-        if path.first().map(String::as_str) == Some("sweep") {
-            continue;
-        }
-        let mut without = doc.clone();
-        remove(without.as_table_mut(), &path);
-        let same = match (&resolved, scenario::parse_str(&without.to_string(), origin)) {
-            (Some(a), Ok(b)) => *a == b,
-            _ => false,
+    for leaf in raw.leaves() {
+        let (differs, shown) = match &leaf.list {
+            Some(tables) => (!tables.is_empty(), show_tables(&edited, tables)),
+            None => {
+                let without = validate::resolve(&small.without(&leaf.path));
+                let differs = match (&resolved, without) {
+                    (Some(a), Some(b)) => *a != b,
+                    _ => true,
+                };
+                (differs, show(&edited, &leaf.span))
+            }
         };
-        if !same {
-            out.push((path.join("."), shown));
+        if differs {
+            out.push((leaf.path, shown));
         }
     }
     for d in dims {
@@ -75,58 +83,86 @@ pub fn non_defaults(
     out
 }
 
-fn collect_table(t: &Table, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
-    for (k, item) in t.iter() {
-        path.push(k.to_string());
-        match item {
-            Item::Table(sub) => collect_table(sub, path, out),
-            Item::Value(Value::InlineTable(sub)) => collect_inline(sub, path, out),
-            Item::Value(v) => out.push((path.clone(), display_value(v))),
-            Item::ArrayOfTables(a) => {
-                let array = a.clone().into_array();
-                out.push((path.clone(), display_value(&Value::Array(array))));
-            }
-            Item::None => {}
-        }
-        path.pop();
+/// Lists of tables longer than this are shown as `[N tables]`: shown in
+/// full they are unreadable.
+const MAX_SHOWN_TABLES: usize = 16;
+
+/// A value as [`display_value`] shows it, from its source text.
+fn show(text: &str, span: &Range<usize>) -> String {
+    let written = text.get(span.clone()).unwrap_or_default();
+    match written.parse::<Value>() {
+        Ok(v) => display_value(&v),
+        Err(_) => written.to_string(),
     }
 }
 
-fn collect_inline(t: &InlineTable, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
-    for (k, v) in t.iter() {
-        path.push(k.to_string());
-        match v {
-            Value::InlineTable(sub) => collect_inline(sub, path, out),
-            v => out.push((path.clone(), display_value(v))),
-        }
-        path.pop();
+/// A list of tables as an array of inline tables (`[{ at = "1h", ... }]`).
+fn show_tables(text: &str, tables: &[WrittenTable]) -> String {
+    if tables.len() > MAX_SHOWN_TABLES {
+        return format!("[{} tables]", tables.len());
     }
-}
-
-fn remove(t: &mut Table, path: &[String]) {
-    match path {
-        [] => {}
-        [last] => {
-            t.remove(last);
-        }
-        [first, rest @ ..] => match t.get_mut(first) {
-            Some(Item::Table(sub)) => remove(sub, rest),
-            Some(Item::Value(Value::InlineTable(sub))) => remove_inline(sub, rest),
-            _ => {}
-        },
-    }
-}
-
-fn remove_inline(t: &mut InlineTable, path: &[String]) {
-    match path {
-        [] => {}
-        [last] => {
-            t.remove(last);
-        }
-        [first, rest @ ..] => {
-            if let Some(Value::InlineTable(sub)) = t.get_mut(first) {
-                remove_inline(sub, rest)
+    let mut array = Array::new();
+    for fields in tables {
+        let mut table = InlineTable::new();
+        for (key, span) in fields {
+            let written = text.get(span.clone()).unwrap_or_default();
+            if let Ok(v) = written.parse::<Value>() {
+                table.insert(key, undecorated(v));
             }
         }
+        table.fmt();
+        array.push(table);
+    }
+    array.fmt();
+    display_value(&Value::Array(array))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_written_keys_that_differ_from_defaults_in_file_order() {
+        let text = r#"
+[simulation]
+name = "x"
+horizon = "2h"
+seed = 1          # the default: not listed
+[worker]
+startup = "45s"
+crash_rate = "1/30d"   # the default
+[[event]]
+at = "1h"
+kind = "server_crash"
+server = 0
+[pool]
+app_pools = ["ews", 'owa']
+clients = { users = 5 }
+"#
+        .replace("clients = { users = 5 }", "[clients]\nusers = 5");
+        let got = non_defaults(&text, "x.toml", &[], &PlanRequest::default(), &[]);
+        let want = [
+            ("simulation.name", "x"),
+            ("simulation.horizon", "2h"),
+            ("worker.startup", "45s"),
+            (
+                "event",
+                r#"[{ at = "1h", kind = "server_crash", server = 0 }]"#,
+            ),
+            ("pool.app_pools", r#"["ews", 'owa']"#),
+            ("clients.users", "5"),
+        ];
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_long_list_of_tables_is_summarised() {
+        let mut text = "[simulation]\nname = \"x\"\nhorizon = \"2h\"\n".to_string();
+        for _ in 0..20 {
+            text.push_str("[[event]]\nat = \"1h\"\nkind = \"server_crash\"\nserver = 0\n");
+        }
+        let got = non_defaults(&text, "x.toml", &[], &PlanRequest::default(), &[]);
+        assert_eq!(got[2], ("event".to_string(), "[20 tables]".to_string()));
     }
 }

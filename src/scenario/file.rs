@@ -105,6 +105,11 @@ pub trait RawTable: Default {
     const PATH: &'static str;
     /// The keys the table accepts, in documentation order.
     const KEYS: &'static [&'static str];
+    /// Every written leaf under `prefix` (`worker`), lists of tables as one
+    /// leaf each.
+    fn leaves(&self, prefix: &str, out: &mut Vec<RawLeaf>);
+    /// Forgets the value of `key`, as if it were not written.
+    fn clear(&mut self, key: &str);
     /// Stores `value` under `key`; `false` if the table has no such key.
     fn set(
         &mut self,
@@ -135,6 +140,27 @@ macro_rules! raw_table {
             const PATH: &'static str = $path;
             const KEYS: &'static [&'static str] =
                 &[$(stringify!($key),)* $($(stringify!($tkey),)*)?];
+            fn leaves(&self, prefix: &str, out: &mut Vec<RawLeaf>) {
+                $(if let Some(v) = &self.$key {
+                    out.push(RawLeaf {
+                        path: format!("{prefix}.{}", stringify!($key)),
+                        span: v.span(),
+                        list: None,
+                    });
+                })*
+                $($(if let Some(items) = &self.$tkey {
+                    out.push(RawLeaf::list(format!("{prefix}.{}", stringify!($tkey)), items));
+                })*)?
+            }
+
+            fn clear(&mut self, key: &str) {
+                match key {
+                    $(stringify!($key) => self.$key = None,)*
+                    $($(stringify!($tkey) => self.$tkey = None,)*)?
+                    _ => {}
+                }
+            }
+
             #[allow(unused_variables)]
             fn set(
                 &mut self,
@@ -257,6 +283,42 @@ pub struct RawScenario {
     pub clients: Option<Spanned<RawClients>>,
 }
 
+/// The written `(key, span)` pairs of one table of a list, in file order.
+pub type WrittenTable = Vec<(String, std::ops::Range<usize>)>;
+
+/// One written leaf of the file: a value, or a whole list of tables.
+#[derive(Clone, Debug)]
+pub struct RawLeaf {
+    /// Dotted path (`worker.startup`, `event`).
+    pub path: String,
+    /// Where the value (or the list's first table) is written.
+    pub span: std::ops::Range<usize>,
+    /// For a list of tables: each table's written `(key, span)` pairs.
+    pub list: Option<Vec<WrittenTable>>,
+}
+
+impl RawLeaf {
+    fn list<T: RawTable>(path: String, items: &[Spanned<T>]) -> RawLeaf {
+        let tables = items
+            .iter()
+            .map(|t| {
+                let mut fields = Vec::new();
+                t.get_ref().leaves("", &mut fields);
+                fields.sort_by_key(|f| f.span.start);
+                fields
+                    .into_iter()
+                    .map(|f| (f.path.trim_start_matches('.').to_string(), f.span))
+                    .collect()
+            })
+            .collect();
+        RawLeaf {
+            path,
+            span: items.first().map_or(0..0, |t| t.span()),
+            list: Some(tables),
+        }
+    }
+}
+
 /// The top-level keys, in documentation order.
 pub const TOP_KEYS: &[&str] = &[
     "simulation",
@@ -274,7 +336,99 @@ pub const TOP_KEYS: &[&str] = &[
     "sweep",
 ];
 
+/// Calls `$f!(field)` for every top-level table field of [`RawScenario`].
+macro_rules! each_table {
+    ($f:ident) => {
+        $f!(simulation);
+        $f!(org);
+        $f!(issuer);
+        $f!(directory);
+        $f!(auth_admin);
+        $f!(pool);
+        $f!(balancer);
+        $f!(worker);
+        $f!(server);
+        $f!(maintenance);
+        $f!(clients);
+    };
+}
+
 impl RawScenario {
+    /// Every written leaf, in file order; lists of tables (`event`,
+    /// `issuer.rollover`, `maintenance.window`) as one leaf each.
+    pub fn leaves(&self) -> Vec<RawLeaf> {
+        let mut out = Vec::new();
+        macro_rules! visit {
+            ($t:ident) => {
+                if let Some(t) = &self.$t {
+                    t.get_ref().leaves(stringify!($t), &mut out);
+                }
+            };
+        }
+        each_table!(visit);
+        if let Some(items) = &self.event {
+            out.push(RawLeaf::list("event".to_string(), items));
+        }
+        out.sort_by_key(|l| l.span.start);
+        out
+    }
+
+    /// The file without the leaf at dotted `path` (as listed by [`Self::leaves`]).
+    pub fn without(&self, path: &str) -> RawScenario {
+        let mut out = self.clone();
+        let (table, key) = path.split_once('.').unwrap_or((path, ""));
+        macro_rules! clear {
+            ($t:ident) => {
+                if table == stringify!($t)
+                    && let Some(t) = &mut out.$t
+                {
+                    t.get_mut().clear(key);
+                }
+            };
+        }
+        each_table!(clear);
+        if path == "event" {
+            out.event = None;
+        }
+        out
+    }
+
+    /// The file without its lists of tables: small however many events the
+    /// file holds, and no other field resolves differently without them.
+    pub fn without_lists(&self) -> RawScenario {
+        RawScenario {
+            event: None,
+            issuer: self.issuer.as_ref().map(|i| {
+                let mut i = i.clone();
+                i.get_mut().rollover = None;
+                i
+            }),
+            maintenance: self.maintenance.as_ref().map(|m| {
+                let mut m = m.clone();
+                m.get_mut().window = None;
+                m
+            }),
+            ..self.clone_without_lists_shallow()
+        }
+    }
+
+    fn clone_without_lists_shallow(&self) -> RawScenario {
+        RawScenario {
+            simulation: self.simulation.clone(),
+            org: self.org.clone(),
+            issuer: None,
+            directory: self.directory.clone(),
+            auth_admin: self.auth_admin.clone(),
+            pool: self.pool.clone(),
+            balancer: self.balancer.clone(),
+            worker: self.worker.clone(),
+            server: self.server.clone(),
+            maintenance: None,
+            event: None,
+            clients: self.clients.clone(),
+        }
+    }
+
     /// Builds the raw file from the parsed document, recording every unknown
     /// key and every table of the wrong shape in `sink`.
     pub(crate) fn from_tree(tree: &DeTable<'_>, sink: &mut Collector) -> RawScenario {

@@ -49,6 +49,24 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Diagnostics> {
     }
 }
 
+/// The raw file of `text`, if it is TOML of the right shape (for callers
+/// that compare variants of one file: see [`resolve`]).
+pub fn parse_raw(text: &str) -> Option<RawScenario> {
+    let tree = DeTable::parse(text).ok()?;
+    let mut sink = Collector::default();
+    let raw = RawScenario::from_tree(tree.get_ref(), &mut sink);
+    sink.is_empty().then_some(raw)
+}
+
+/// The resolved scenario of a raw file, if it is valid (without messages).
+pub fn resolve(raw: &RawScenario) -> Option<Scenario> {
+    let cx = Cx {
+        sink: RefCell::new(Collector::default()),
+    };
+    let scenario = cx.scenario(raw).ok()?;
+    cx.sink.into_inner().is_empty().then_some(scenario)
+}
+
 /// A TOML syntax error: only the first is reported (after one, the parser's
 /// guesses about the rest are unreliable), with the field it is in when the
 /// parser's best-effort tree says.
