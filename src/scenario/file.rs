@@ -99,6 +99,34 @@ impl fmt::Display for FieldPath<'_> {
     }
 }
 
+/// Where raw values are recorded from: the problems found, and where the
+/// parsed piece of text starts in the file (the file may be parsed in
+/// pieces: see [`super::validate`]) and how many `[[event]]` tables came
+/// before it.
+pub struct Build<'a> {
+    /// Problems found (unknown keys, tables of the wrong shape).
+    pub sink: &'a mut Collector,
+    /// Byte offset of the parsed text in the file.
+    pub offset: usize,
+    /// Index of the first `[[event]]` table of the parsed text.
+    pub event_base: usize,
+}
+
+impl<'a> Build<'a> {
+    /// A builder for a whole file.
+    pub fn new(sink: &'a mut Collector) -> Self {
+        Build {
+            sink,
+            offset: 0,
+            event_base: 0,
+        }
+    }
+
+    fn span(&self, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        span.start + self.offset..span.end + self.offset
+    }
+}
+
 /// One table of the file: its keys, and how a key's value is stored.
 pub trait RawTable: Default {
     /// Dotted path without indices (`""` for the top level, `maintenance.window`).
@@ -116,7 +144,7 @@ pub trait RawTable: Default {
         key: &str,
         value: &Spanned<DeValue<'_>>,
         path: FieldPath<'_>,
-        sink: &mut Collector,
+        b: &mut Build<'_>,
     ) -> bool;
 }
 
@@ -167,11 +195,11 @@ macro_rules! raw_table {
                 key: &str,
                 value: &Spanned<DeValue<'_>>,
                 path: FieldPath<'_>,
-                sink: &mut Collector,
+                b: &mut Build<'_>,
             ) -> bool {
                 match key {
-                    $(stringify!($key) => self.$key = Some(raw_value(value)),)*
-                    $($(stringify!($tkey) => self.$tkey = array_of_tables(value, path, sink),)*)?
+                    $(stringify!($key) => self.$key = Some(raw_value(value, b.offset)),)*
+                    $($(stringify!($tkey) => self.$tkey = array_of_tables(value, path, 0, b),)*)?
                     _ => return false,
                 }
                 true
@@ -354,6 +382,22 @@ macro_rules! each_table {
 }
 
 impl RawScenario {
+    /// Adds the tables of `piece`, a later part of the same file whose
+    /// top-level keys other than `event` are not in `self`.
+    pub(crate) fn absorb(&mut self, piece: RawScenario) {
+        macro_rules! take {
+            ($t:ident) => {
+                if piece.$t.is_some() {
+                    self.$t = piece.$t;
+                }
+            };
+        }
+        each_table!(take);
+        if let Some(events) = piece.event {
+            self.event.get_or_insert_with(Vec::new).extend(events);
+        }
+    }
+
     /// Every written leaf, in file order; lists of tables (`event`,
     /// `issuer.rollover`, `maintenance.window`) as one leaf each.
     pub fn leaves(&self) -> Vec<RawLeaf> {
@@ -431,26 +475,26 @@ impl RawScenario {
 
     /// Builds the raw file from the parsed document, recording every unknown
     /// key and every table of the wrong shape in `sink`.
-    pub(crate) fn from_tree(tree: &DeTable<'_>, sink: &mut Collector) -> RawScenario {
+    pub(crate) fn from_tree(tree: &DeTable<'_>, b: &mut Build<'_>) -> RawScenario {
         let mut raw = RawScenario::default();
         for (k, v) in tree.iter() {
             let key: &str = k.get_ref();
             let path = FieldPath::Name(key);
             match key {
-                "simulation" => raw.simulation = table_of(v, path, sink),
-                "org" => raw.org = table_of(v, path, sink),
-                "issuer" => raw.issuer = table_of(v, path, sink),
-                "directory" => raw.directory = table_of(v, path, sink),
-                "auth_admin" => raw.auth_admin = table_of(v, path, sink),
-                "pool" => raw.pool = table_of(v, path, sink),
-                "balancer" => raw.balancer = table_of(v, path, sink),
-                "worker" => raw.worker = table_of(v, path, sink),
-                "server" => raw.server = table_of(v, path, sink),
-                "maintenance" => raw.maintenance = table_of(v, path, sink),
-                "event" => raw.event = array_of_tables(v, path, sink),
-                "clients" => raw.clients = table_of(v, path, sink),
+                "simulation" => raw.simulation = table_of(v, path, b),
+                "org" => raw.org = table_of(v, path, b),
+                "issuer" => raw.issuer = table_of(v, path, b),
+                "directory" => raw.directory = table_of(v, path, b),
+                "auth_admin" => raw.auth_admin = table_of(v, path, b),
+                "pool" => raw.pool = table_of(v, path, b),
+                "balancer" => raw.balancer = table_of(v, path, b),
+                "worker" => raw.worker = table_of(v, path, b),
+                "server" => raw.server = table_of(v, path, b),
+                "maintenance" => raw.maintenance = table_of(v, path, b),
+                "event" => raw.event = array_of_tables(v, path, b.event_base, b),
+                "clients" => raw.clients = table_of(v, path, b),
                 "sweep" => {}
-                _ => unknown_key(sink, k, path, TOP_KEYS),
+                _ => unknown_key(b, k, path, TOP_KEYS),
             }
         }
         raw
@@ -459,15 +503,16 @@ impl RawScenario {
 
 /// Records an unknown key, with the closest valid key if one is close.
 fn unknown_key(
-    sink: &mut Collector,
+    b: &mut Build<'_>,
     key: &Spanned<impl AsRef<str>>,
     path: FieldPath<'_>,
     keys: &[&str],
 ) {
     let written = key.get_ref().as_ref();
-    sink.push(Pending {
+    let span = b.span(key.span());
+    b.sink.push(Pending {
         kind: Kind::UnknownKey,
-        span: key.span(),
+        span,
         field: Some(path.to_string()),
         message: format!("unknown key `{written}`"),
         expected: Some(format!("one of: {}", keys.join(", "))),
@@ -476,13 +521,13 @@ fn unknown_key(
 }
 
 /// The fields of a table of type `T`.
-fn build<T: RawTable>(table: &DeTable<'_>, path: FieldPath<'_>, sink: &mut Collector) -> T {
+fn build<T: RawTable>(table: &DeTable<'_>, path: FieldPath<'_>, b: &mut Build<'_>) -> T {
     let mut out = T::default();
     for (k, v) in table.iter() {
         let key: &str = k.get_ref();
         let child = FieldPath::Key(&path, key);
-        if !out.set(key, v, child, sink) {
-            unknown_key(sink, k, child, T::KEYS);
+        if !out.set(key, v, child, b) {
+            unknown_key(b, k, child, T::KEYS);
         }
     }
     out
@@ -492,41 +537,45 @@ fn build<T: RawTable>(table: &DeTable<'_>, path: FieldPath<'_>, sink: &mut Colle
 fn table_of<T: RawTable>(
     v: &Spanned<DeValue<'_>>,
     path: FieldPath<'_>,
-    sink: &mut Collector,
+    b: &mut Build<'_>,
 ) -> Option<Spanned<T>> {
     match v.get_ref() {
-        DeValue::Table(t) => Some(Spanned::new(v.span(), build(t, path, sink))),
+        DeValue::Table(t) => Some(Spanned::new(b.span(v.span()), build(t, path, b))),
         other => {
-            wrong_shape(sink, v, path, other, format!("a table [{}]", T::PATH));
+            wrong_shape(b, v, path, other, format!("a table [{}]", T::PATH));
             None
         }
     }
 }
 
-/// An array of tables `[[T::PATH]]` (or an array of inline tables).
+/// An array of tables `[[T::PATH]]` (or an array of inline tables); `base`
+/// numbers its first table.
 fn array_of_tables<T: RawTable>(
     v: &Spanned<DeValue<'_>>,
     path: FieldPath<'_>,
-    sink: &mut Collector,
+    base: usize,
+    b: &mut Build<'_>,
 ) -> Option<Vec<Spanned<T>>> {
     let expected = || format!("an array of tables [[{}]]", T::PATH);
     let DeValue::Array(items) = v.get_ref() else {
-        wrong_shape(sink, v, path, v.get_ref(), expected());
+        wrong_shape(b, v, path, v.get_ref(), expected());
         return None;
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let item_path = FieldPath::Index(&path, i);
+        let item_path = FieldPath::Index(&path, base + i);
         match item.get_ref() {
-            DeValue::Table(t) => out.push(Spanned::new(item.span(), build(t, item_path, sink))),
-            other => wrong_shape(sink, item, item_path, other, expected()),
+            DeValue::Table(t) => {
+                out.push(Spanned::new(b.span(item.span()), build(t, item_path, b)))
+            }
+            other => wrong_shape(b, item, item_path, other, expected()),
         }
     }
     Some(out)
 }
 
 fn wrong_shape(
-    sink: &mut Collector,
+    b: &mut Build<'_>,
     v: &Spanned<DeValue<'_>>,
     path: FieldPath<'_>,
     found: &DeValue<'_>,
@@ -538,9 +587,10 @@ fn wrong_shape(
         }
         other => other.type_str(),
     };
-    sink.push(Pending {
+    let span = b.span(v.span());
+    b.sink.push(Pending {
         kind: Kind::WrongType,
-        span: v.span(),
+        span,
         field: Some(path.to_string()),
         message: format!("wrong type: found {found}"),
         expected: Some(expected),
@@ -548,8 +598,8 @@ fn wrong_shape(
     });
 }
 
-/// A parsed value as a [`RawValue`] with its span.
-fn raw_value(v: &Spanned<DeValue<'_>>) -> Spanned<RawValue> {
+/// A parsed value as a [`RawValue`] with its span (shifted by `offset`).
+fn raw_value(v: &Spanned<DeValue<'_>>, offset: usize) -> Spanned<RawValue> {
     let value = match v.get_ref() {
         DeValue::String(s) => RawValue::String(s.to_string()),
         DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
@@ -561,10 +611,13 @@ fn raw_value(v: &Spanned<DeValue<'_>>) -> Spanned<RawValue> {
         DeValue::Float(x) => RawValue::Float(x.as_str().parse().unwrap_or(f64::NAN)),
         DeValue::Boolean(b) => RawValue::Boolean(*b),
         DeValue::Datetime(_) => RawValue::Datetime,
-        DeValue::Array(items) => RawValue::Array(items.iter().map(raw_value).collect()),
+        DeValue::Array(items) => {
+            RawValue::Array(items.iter().map(|i| raw_value(i, offset)).collect())
+        }
         DeValue::Table(_) => RawValue::Table,
     };
-    Spanned::new(v.span(), value)
+    let span = v.span();
+    Spanned::new(span.start + offset..span.end + offset, value)
 }
 
 /// The dotted path of the innermost key or value of `tree` whose span holds
@@ -660,7 +713,7 @@ mod tests {
     fn raw(text: &str) -> (RawScenario, Vec<String>) {
         let tree = DeTable::parse(text).unwrap();
         let mut sink = Collector::default();
-        let raw = RawScenario::from_tree(tree.get_ref(), &mut sink);
+        let raw = RawScenario::from_tree(tree.get_ref(), &mut Build::new(&mut sink));
         let messages = sink
             .finish(text, "t")
             .map(|d| d.list.iter().map(|d| d.to_string()).collect())
