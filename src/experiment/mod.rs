@@ -6,6 +6,7 @@
 //!        |  one validated Scenario per sweep point (re-parsed by the scenario layer)
 //!        v
 //!      Plan: points x replications x flag values   plan (run index = position in that order)
+//!        |  every run's rollover schedule checked  rollovers (more than a run holds: exit 2)
 //!        |  --shard K/N keeps index % N == K       shard
 //!        |  work and memory estimated, refused     estimate (bounded: the same for
 //!        |  above --max-events / --max-memory       scenario text, writing nothing)
@@ -48,6 +49,7 @@ pub mod overrides;
 pub mod params;
 pub mod plan;
 pub mod provenance;
+pub mod rollovers;
 pub mod row;
 pub mod runner;
 pub mod shard;

@@ -261,7 +261,7 @@ impl Plan {
             non_defaults,
         };
         match count_runs(&plan.point_entries(), plan.request.replication) {
-            Some(n) if n <= MAX_RUNS => Ok(plan),
+            Some(n) if n <= MAX_RUNS => super::rollovers::check(&plan).map(|()| plan),
             n => Err(ExperimentError::BadArgument(format!(
                 "the plan has {} runs ({} point{} x replications x flag values), more than {MAX_RUNS}; \
                  lower --replications or the number of sweep values",

@@ -686,9 +686,13 @@ request_interval = "5m"
 
     #[test]
     fn a_failing_run_stops_the_others_and_its_error_is_returned() {
-        // About 1000 rollovers in 6 hours: every run fails.
-        let text = format!("{TEXT}\n[issuer]\nemergency_rate = \"4000/1d\"\n");
-        let (plan, runs) = plan(&text);
+        // About 1000 rollovers in 6 hours: every run fails. The plan refuses
+        // such a scenario, so the rate is raised after the plan is built.
+        let (mut plan, runs) = plan(TEXT);
+        plan.points[0].scenario.issuer.emergency_rate = crate::scenario::Rate {
+            count: 4000.0,
+            per: crate::engine::time::DAY,
+        };
         let mut handed = 0;
         let spill = tempfile::tempdir().unwrap();
         let e = run_each(&plan, &runs, jobs(3), spill.path(), |_| {

@@ -8,9 +8,23 @@
 //! explicit, then periodic, then emergency.
 
 use super::keys::KeySet;
-use crate::engine::{SimTime, StreamRng};
+use crate::engine::{SimTime, StreamRng, StreamSeed};
 use crate::metrics::RolloverRecord;
 use crate::scenario::{ExplicitRollover, Issuer as IssuerParams};
+
+/// The name of the random stream emergency rollovers are drawn from.
+pub const ROLLOVER_STREAM: &str = "issuer.rollover";
+
+/// Where a rollover comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloverSource {
+    /// `[[issuer.rollover]]`
+    Explicit,
+    /// `issuer.rollover_every`
+    Periodic,
+    /// `issuer.emergency_rate`
+    Emergency,
+}
 
 /// One rollover still to publish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +33,60 @@ pub struct PendingRollover {
     pub publish: SimTime,
     /// Publish -> start signing [ms].
     pub lead: u64,
+    /// Which source it comes from.
+    pub source: RolloverSource,
+}
+
+/// How many rollovers of each source a run publishes before its horizon
+/// (see [`rollovers_before`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RolloverCount {
+    /// From `[[issuer.rollover]]`.
+    pub explicit: usize,
+    /// From `issuer.rollover_every`.
+    pub periodic: usize,
+    /// From `issuer.emergency_rate`.
+    pub emergency: usize,
+}
+
+impl RolloverCount {
+    /// All sources together.
+    pub fn total(&self) -> usize {
+        self.explicit + self.periodic + self.emergency
+    }
+}
+
+/// The rollovers the run `seed` publishes before `horizon` [ms], counting
+/// at most `limit`: the schedule depends only on the issuer's parameters
+/// and the [`ROLLOVER_STREAM`] of (seed, replication), so it is known before
+/// the run (the plan checks it against [`super::keys::MAX_ROLLOVERS`]). It
+/// is the same sequence [`Issuer::next_rollover`] gives the run, which
+/// schedules a rollover exactly when it publishes before the horizon.
+pub fn rollovers_before(
+    params: &IssuerParams,
+    seed: StreamSeed,
+    horizon: u64,
+    limit: usize,
+) -> RolloverCount {
+    let mut issuer = Issuer::new(params, seed.stream(ROLLOVER_STREAM));
+    let mut count = RolloverCount::default();
+    while count.total() < limit {
+        match issuer.next_rollover() {
+            Some(r) if r.publish < SimTime(horizon) => match r.source {
+                RolloverSource::Explicit => count.explicit += 1,
+                RolloverSource::Periodic => count.periodic += 1,
+                RolloverSource::Emergency => count.emergency += 1,
+            },
+            _ => break,
+        }
+    }
+    count
+}
+
+/// Whether the schedule depends on the random stream (emergency
+/// rollovers); if not, every (seed, replication) has the same one.
+pub fn schedule_is_random(params: &IssuerParams) -> bool {
+    params.emergency_rate.mean_interval_ms().is_some()
 }
 
 /// The issuer's state.
@@ -96,18 +164,21 @@ impl Issuer {
             Some(PendingRollover {
                 publish: explicit,
                 lead: r.lead,
+                source: RolloverSource::Explicit,
             })
         } else if periodic == earliest {
             self.next_periodic = self.every.map(|every| periodic.after(every));
             Some(PendingRollover {
                 publish: periodic,
                 lead: self.periodic_lead,
+                source: RolloverSource::Periodic,
             })
         } else {
             self.next_emergency = self.draw_emergency(emergency);
             Some(PendingRollover {
                 publish: emergency,
                 lead: 0,
+                source: RolloverSource::Emergency,
             })
         }
     }
@@ -204,6 +275,34 @@ mod tests {
             assert!(r.publish > last);
             last = r.publish;
         }
+    }
+
+    #[test]
+    fn counts_the_rollovers_before_the_horizon_by_source() {
+        let explicit = vec![ExplicitRollover { at: DAY, lead: 0 }];
+        let seed = StreamSeed {
+            seed: 1,
+            replication: 0,
+        };
+        // Periodic at 21d, 63d, 105d; explicit at 1d; before 100d: 3.
+        let p = params(Some(42 * DAY), explicit, 0.0);
+        let c = rollovers_before(&p, seed, 100 * DAY, usize::MAX);
+        assert_eq!((c.explicit, c.periodic, c.emergency), (1, 2, 0));
+        // A publish at the horizon itself does not happen.
+        assert_eq!(rollovers_before(&p, seed, 63 * DAY, usize::MAX).total(), 2);
+        // Counting stops at the limit.
+        assert_eq!(rollovers_before(&p, seed, 100 * DAY, 2).total(), 2);
+        assert!(!schedule_is_random(&p));
+        // Emergency rollovers follow the stream of (seed, replication).
+        let p = params(None, vec![], 3650.0);
+        assert!(schedule_is_random(&p));
+        let a = rollovers_before(&p, seed, 30 * DAY, usize::MAX).emergency;
+        let other = StreamSeed {
+            seed: 1,
+            replication: 1,
+        };
+        let b = rollovers_before(&p, other, 30 * DAY, usize::MAX).emergency;
+        assert!(a > 200 && b > 200 && a != b, "{a} {b}");
     }
 
     #[test]

@@ -3,12 +3,18 @@
 //! Keys are numbered k0, k1, ... in publish order (R1). A set is a 128-bit
 //! mask: copying, merging and membership tests are single instructions, which
 //! matters because every request tests membership. A run with more than
-//! [`MAX_KEYS`] keys is refused with a clear error rather than approximated.
+//! [`MAX_KEYS`] keys is refused rather than approximated: the plan computes
+//! every run's rollover schedule before anything runs and refuses one that
+//! would publish more than [`MAX_ROLLOVERS`] (`experiment::rollovers`), so
+//! `validate` and `run` agree; the run's own check stays as a safeguard.
 
 use std::fmt;
 
 /// Highest number of keys (k0 included) a run may publish.
 pub const MAX_KEYS: usize = 128;
+
+/// Highest number of rollovers a run may publish (k0 is not one).
+pub const MAX_ROLLOVERS: usize = MAX_KEYS - 1;
 
 /// A set of key indices `< MAX_KEYS`.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]

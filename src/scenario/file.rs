@@ -689,21 +689,38 @@ fn steps(field: &str) -> Vec<Step<'_>> {
 /// written, else that of the closest enclosing table or array that is
 /// (its header), else `None`.
 pub(crate) fn span_of(tree: &DeTable<'_>, field: &str) -> Option<std::ops::Range<usize>> {
+    walk_to(tree, field).0
+}
+
+/// The span of `field` in `tree` if it is written there itself.
+pub(crate) fn written_span(tree: &DeTable<'_>, field: &str) -> Option<std::ops::Range<usize>> {
+    match walk_to(tree, field) {
+        (span, true) => span,
+        _ => None,
+    }
+}
+
+/// The span of the deepest written part of `field`, and whether that is
+/// the whole field.
+fn walk_to(tree: &DeTable<'_>, field: &str) -> (Option<std::ops::Range<usize>>, bool) {
+    let steps = steps(field);
+    let mut reached = 0;
     let mut found = None;
     let mut table = Some(tree);
     let mut current: Option<&Spanned<DeValue<'_>>> = None;
-    for step in steps(field) {
+    for step in &steps {
         let next = match (step, table, current.map(|c| c.get_ref())) {
-            (Step::Key(k), Some(t), _) => t.get(k),
-            (Step::Index(i), _, Some(DeValue::Array(items))) => items.get(i),
+            (Step::Key(k), Some(t), _) => t.get(*k),
+            (Step::Index(i), _, Some(DeValue::Array(items))) => items.get(*i),
             _ => None,
         };
         let Some(next) = next else { break };
         found = Some(next.span());
         table = next.get_ref().as_table();
         current = Some(next);
+        reached += 1;
     }
-    found
+    (found, reached == steps.len() && reached > 0)
 }
 
 #[cfg(test)]

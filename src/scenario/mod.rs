@@ -52,6 +52,14 @@ pub fn parse_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     validate::parse(text, origin).map_err(ScenarioError::Invalid)
 }
 
+/// Whether `field` (`issuer.emergency_rate`) is written in `text`.
+pub fn is_written(text: &str, field: &str) -> bool {
+    toml::de::DeTable::parse(text)
+        .ok()
+        .and_then(|tree| file::written_span(tree.get_ref(), field))
+        .is_some()
+}
+
 /// Moves each diagnostic to where its field is written in `text` (the file
 /// `origin`), or to the closest enclosing table that is written, or to the
 /// start of the file. For diagnostics found in an edited copy of a file

@@ -523,31 +523,45 @@ fn many_replications_are_written_in_run_order_whatever_the_jobs() {
 
 #[test]
 fn a_run_failing_after_others_were_written_leaves_nothing() {
-    // Point 1 publishes far more keys than a run supports: its runs fail
-    // after point 0's rows went to the staging folder.
+    // Point 1 publishes far more keys than a run supports. The plan refuses
+    // that (exit 2, nothing written), so to make its runs fail after point
+    // 0's rows went to the staging folder, the rate is raised after the plan
+    // is built, and the steps of `run` are taken here.
+    use hmasim::experiment::plan::enumerate_runs;
+    use hmasim::experiment::{folder, manifest::Manifest, runner};
     let dir = temp_dir("failing");
     let text = NOISY_SWEEP.split("[sweep]").next().unwrap().to_string()
-        + "[sweep]\n\"issuer.emergency_rate\" = [\"1/1d\", \"1000/1d\"]\n";
+        + "[sweep]\n\"issuer.emergency_rate\" = [\"1/1d\", \"2/1d\"]\n";
     write(&dir, "failing.toml", &text);
-    let out = hmasim(
-        &dir,
-        &[
-            "run",
-            "failing.toml",
-            "--out",
-            "new/parent/res",
-            "--jobs",
-            "2",
-            "--no-charts",
-            "-q",
-        ],
-    );
-    assert_code(&out, 1);
+    let request = PlanRequest {
+        scenario: dir.join("failing.toml"),
+        ..PlanRequest::default()
+    };
+    let mut plan = Plan::build_from_text(request, text).unwrap();
+    plan.points[1].scenario.issuer.emergency_rate = hmasim::scenario::Rate {
+        count: 1000.0,
+        per: hmasim::engine::time::DAY,
+    };
+    let runs = enumerate_runs(&plan.point_entries(), None);
+    let manifest = Manifest::of_plan(&plan, Vec::new(), runs.len(), None);
+    let out = dir.join("new/parent/res");
+    let mut writer =
+        folder::FolderWriter::create(&out, false, &manifest, plan.scenario_text.as_bytes())
+            .unwrap();
+    let options = runner::RunnerOptions {
+        jobs: Some(2),
+        progress: false,
+        stop: None,
+        max_events: None,
+    };
+    let spill = writer.spill_dir();
+    let e = runner::run_each(&plan, &runs, options, &spill, |o| writer.push(o)).unwrap_err();
+    drop(writer);
+    assert_eq!(e.exit_code(), 1);
     assert!(
-        stderr(&out)
+        e.to_string()
             .contains("run point 1, seed 5, replication 0, read_session false failed: more than"),
-        "{}",
-        stderr(&out)
+        "{e}"
     );
     let left: Vec<_> = std::fs::read_dir(&*dir)
         .unwrap()
@@ -558,6 +572,21 @@ fn a_run_failing_after_others_were_written_leaves_nothing() {
         ["failing.toml"],
         "the staging folder and the parents it made are gone"
     );
+    // From the command line, the same sweep value is refused before anything runs.
+    let text = NOISY_SWEEP.split("[sweep]").next().unwrap().to_string()
+        + "[sweep]\n\"issuer.emergency_rate\" = [\"1/1d\", \"1000/1d\"]\n";
+    write(&dir, "failing.toml", &text);
+    let out = hmasim(
+        &dir,
+        &["run", "failing.toml", "--out", "res", "--no-charts", "-q"],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("sweep point 1, seed 5, replication 0 publishes more than 127"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("res").exists());
 }
 
 #[test]

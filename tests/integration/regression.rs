@@ -188,3 +188,112 @@ fn seed_flag_beyond_2_63_is_refused_like_the_field() {
     );
     assert_code(&out, 0);
 }
+
+/// More than 127 rollovers in the horizon: `validate` said OK, then `run`
+/// exited 1 (a key set holds 128 keys). The plan now computes every run's
+/// rollover schedule and refuses such a scenario with exit 2, naming the
+/// field, before anything runs; at 127 both accept.
+#[test]
+fn more_than_127_rollovers_are_refused_by_validate_as_by_run() {
+    let text = |horizon: &str| {
+        format!(
+            "[simulation]\nname = \"keys\"\nhorizon = \"{horizon}\"\n[issuer]\nrollover_every = \"1h\"\nrollover_first = \"1h\"\n\
+             [pool]\nservers = 1\napp_pools = [\"ews\"]\n[clients]\nusers = 1\n"
+        )
+    };
+    let dir = temp_dir("rollovers");
+    // Publishes at 1h, 2h, ..., 127h: 127 rollovers before 128h.
+    std::fs::write(dir.join("ok.toml"), text("128h")).unwrap();
+    let out = hmasim(&dir, &["validate", "ok.toml"]);
+    assert_code(&out, 0);
+    let sc = scenario(&text("128h"));
+    assert!(hmasim::model::run(&sc, run_id(1, 0), Default::default()).is_ok());
+
+    // One more millisecond of horizon: the 128th rollover publishes.
+    std::fs::write(dir.join("bad.toml"), text("128h 1ms")).unwrap();
+    let sc = scenario(&text("128h 1ms"));
+    assert!(hmasim::model::run(&sc, run_id(1, 0), Default::default()).is_err());
+    for args in [
+        &["validate", "bad.toml"][..],
+        &["run", "bad.toml", "--out", "res"][..],
+    ] {
+        let out = hmasim(&dir, args);
+        assert_code(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains("bad.toml:5:18: issuer.rollover_every: seed 1, replication 0 publishes more than 127 key rollovers"),
+            "{err}"
+        );
+        assert!(!dir.join("res").exists());
+    }
+    // Set on the command line: the argument is named.
+    let out = hmasim(
+        &dir,
+        &["list-runs", "ok.toml", "--set", "issuer.rollover_every=30m"],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).starts_with(
+            "error: --set issuer.rollover_every=30m: issuer.rollover_every: seed 1, replication 0"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = hmasim(
+        &dir,
+        &[
+            "list-runs",
+            "ok.toml",
+            "--set",
+            "simulation.horizon=200h",
+            "--seed",
+            "7",
+        ],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains(
+            "ok.toml:5:18: issuer.rollover_every: --seed 7, replication 0 publishes more than 127 key rollovers before the horizon (8d 8h, from --set simulation.horizon=200h)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// With emergency rollovers the count differs per (seed, replication):
+/// the plan accepts a replication exactly when its run succeeds.
+#[test]
+fn the_plan_and_the_run_agree_on_every_replication() {
+    let text = "[simulation]\nname = \"keys\"\nhorizon = \"10d\"\n[issuer]\nrollover_every = \"off\"\n\
+                emergency_rate = \"127/10d\"\n[pool]\nservers = 1\napp_pools = [\"ews\"]\n\
+                [worker]\ncrash_rate = 0\nma_recycle_rate = 0\n[server]\ncrash_rate = 0\n\
+                [maintenance]\nrolling_every = \"off\"\n[clients]\nusers = 1\nrequest_interval = \"1h\"\n";
+    let sc = scenario(text);
+    let (mut accepted, mut refused) = (0, 0);
+    for replication in 0..12 {
+        let request = hmasim::experiment::PlanRequest {
+            scenario: "keys.toml".into(),
+            replications: Some(12),
+            replication: Some(replication),
+            ..Default::default()
+        };
+        let plan = hmasim::experiment::Plan::build_from_text(request, text.to_string());
+        let run = hmasim::model::run(&sc, run_id(1, replication), Default::default());
+        assert_eq!(plan.is_ok(), run.is_ok(), "replication {replication}");
+        if plan.is_ok() {
+            accepted += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    // Both outcomes occur, so the agreement is not trivial.
+    assert!(accepted > 0 && refused > 0, "{accepted} {refused}");
+}
+
+fn run_id(seed: u64, replication: u32) -> hmasim::metrics::RunId {
+    hmasim::metrics::RunId {
+        seed,
+        replication,
+        read_session: false,
+    }
+}
