@@ -20,8 +20,12 @@
 //! summary value have three decimals. The number of pairs is the number of
 //! `rep` rows.
 
+use std::io;
+
 use super::row::{METRICS, RunRow, fixed};
 use crate::metrics::stats::{Summary, summarize};
+use crate::output::csv::CsvWriter;
+use crate::output::table::compare_columns;
 
 /// Name of the file.
 pub const FILE: &str = "compare.csv";
@@ -79,40 +83,40 @@ pub fn paired(rows: &[RunRow]) -> Option<Paired> {
 
 /// `compare.csv` for the rows of one point (in run order); `None` when not
 /// both flag values ran.
-pub fn compare_csv(rows: &[RunRow]) -> Option<Vec<u8>> {
-    let summary = paired(rows)?;
-    let mut out = String::from("row,seed,replication,");
-    out.push_str(&METRICS.join(","));
-    out.push('\n');
+pub fn compare_csv(rows: &[RunRow]) -> io::Result<Option<Vec<u8>>> {
+    let Some(summary) = paired(rows) else {
+        return Ok(None);
+    };
+    let mut w = CsvWriter::new(&compare_columns(&METRICS));
     for (off, on) in pairs(rows) {
-        let cells: Vec<String> = (0..METRICS.len())
-            .map(|m| off.difference_text(on, m))
-            .collect();
-        out.push_str(&format!(
-            "rep,{},{},{}\n",
-            off.id.seed,
-            off.id.replication,
-            cells.join(",")
-        ));
+        let mut cells = vec![
+            "rep".to_string(),
+            off.id.seed.to_string(),
+            off.id.replication.to_string(),
+        ];
+        cells.extend((0..METRICS.len()).map(|m| off.difference_text(on, m)));
+        w.text_row(&cells);
     }
     let opt = |x: Option<f64>| x.map(fixed).unwrap_or_default();
     let labels = ["mean", "sd", "ci_low", "ci_high", "share_helped"];
     for label in labels {
-        let cells: Vec<String> = summary
-            .differences
-            .iter()
-            .zip(&summary.share_helped)
-            .map(|(s, &share)| match label {
-                "mean" => opt(s.mean),
-                "sd" => opt(s.sd),
-                "ci_low" => opt(s.ci95.map(|c| c.0)),
-                "ci_high" => opt(s.ci95.map(|c| c.1)),
-                _ => fixed(share),
-            })
-            .collect();
-        out.push_str(&format!("{label},,,{}\n", cells.join(",")));
+        let mut cells = vec![label.to_string(), String::new(), String::new()];
+        cells.extend(
+            summary
+                .differences
+                .iter()
+                .zip(&summary.share_helped)
+                .map(|(s, &share)| match label {
+                    "mean" => opt(s.mean),
+                    "sd" => opt(s.sd),
+                    "ci_low" => opt(s.ci95.map(|c| c.0)),
+                    "ci_high" => opt(s.ci95.map(|c| c.1)),
+                    _ => fixed(share),
+                }),
+        );
+        w.text_row(&cells);
     }
-    Some(out.into_bytes())
+    w.finish().map(Some)
 }
 
 #[cfg(test)]
@@ -156,7 +160,7 @@ mod tests {
                 ]
             })
             .collect();
-        let text = String::from_utf8(compare_csv(&rows).unwrap()).unwrap();
+        let text = String::from_utf8(compare_csv(&rows).unwrap().unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
@@ -183,8 +187,8 @@ mod tests {
     #[test]
     fn one_replication_has_no_interval_and_one_flag_no_file() {
         let rows = [row(0, 0, false, 10, 0), row(1, 0, true, 4, 0)];
-        let text = String::from_utf8(compare_csv(&rows).unwrap()).unwrap();
+        let text = String::from_utf8(compare_csv(&rows).unwrap().unwrap()).unwrap();
         assert!(text.contains("\nsd,,,,,,,,,,,,,,\n"), "{text}");
-        assert_eq!(compare_csv(&rows[..1]), None);
+        assert_eq!(compare_csv(&rows[..1]).unwrap(), None);
     }
 }

@@ -44,7 +44,7 @@ use super::plan::group_by_point;
 use super::row::RunRow;
 use super::runner::{Block, RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
-use super::sweep_tables::{self, PointRows, SweepTable};
+use super::sweep_tables::{self, PointRows};
 use crate::output::atomic;
 use serde::Serialize;
 use std::fs;
@@ -404,7 +404,7 @@ pub struct FolderWriter<'m, S> {
     /// For a shard: every run's block length in each per-run file.
     lengths: Vec<Vec<usize>>,
     /// `sweep.csv`, for a complete sweep.
-    sweep: Option<(SweepTable, AppendFile)>,
+    sweep: Option<AppendFile>,
 }
 
 impl<'m, S: Serialize> FolderWriter<'m, S> {
@@ -421,12 +421,13 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         staging.write(Path::new(manifest::SCENARIO_COPY), scenario)?;
         let spill = staging.spill_dir();
         fs::create_dir(&spill).map_err(|e| ExperimentError::io(&spill, e))?;
-        let headers = headers(manifest.trace);
+        let headers = headers(manifest.trace).map_err(|e| ExperimentError::io(out, e))?;
         let complete = manifest.shard.is_none();
         let sweep = if manifest.is_sweep() && complete {
-            let table = SweepTable::new(&manifest.sweep_keys, &headers[0]);
-            let file = staging.append(Path::new(sweep_tables::SWEEP_FILE), table.header())?;
-            Some((table, file))
+            let rel = Path::new(sweep_tables::SWEEP_FILE);
+            let header = sweep_tables::sweep_header(&manifest.sweep_keys)
+                .map_err(|e| ExperimentError::io(staging.shown(rel), e))?;
+            Some(staging.append(rel, &header)?)
         } else {
             None
         };
@@ -478,17 +479,13 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         for (file, block) in open.files.iter_mut().zip(&output.blocks) {
             file.append(block)?;
         }
-        if let Some((table, file)) = &mut self.sweep {
-            let values = &self.manifest.points[open.position].values;
-            let runs = match &output.blocks[0] {
-                Block::Bytes(b) => std::borrow::Cow::Borrowed(b),
-                other => std::borrow::Cow::Owned(
-                    other
-                        .read()
-                        .map_err(|e| ExperimentError::io(&open.files[0].shown, e))?,
-                ),
-            };
-            file.write(&table.rows(point, values, &runs))?;
+        if let Some(file) = &mut self.sweep {
+            // From the run's numbers, as its runs.csv row was: no
+            // formatted bytes are parsed back.
+            let p = &self.manifest.points[open.position];
+            let row = sweep_tables::sweep_row(point, &p.values, &p.name, &output.row)
+                .map_err(|e| ExperimentError::io(&file.shown, e))?;
+            file.write(&row)?;
         }
         if !self.complete {
             self.lengths
@@ -527,11 +524,14 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         for file in open.files {
             file.close()?;
         }
-        if self.complete
-            && let Some(bytes) = compare::compare_csv(&self.rows[open.first_row..])
-        {
+        if self.complete {
             let dir = PathBuf::from(&self.manifest.points[open.position].dir);
-            self.staging.write(&dir.join(compare::FILE), &bytes)?;
+            let rel = dir.join(compare::FILE);
+            let bytes = compare::compare_csv(&self.rows[open.first_row..])
+                .map_err(|e| ExperimentError::io(self.staging.shown(&rel), e))?;
+            if let Some(bytes) = bytes {
+                self.staging.write(&rel, &bytes)?;
+            }
         }
         Ok(())
     }
@@ -546,7 +546,7 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
             self.close_point()?;
         }
         let manifest = self.manifest;
-        if let Some((_, file)) = self.sweep.take() {
+        if let Some(file) = self.sweep.take() {
             file.close()?;
             let by_point = group_by_point(&self.rows, manifest.points.len(), |r| r.point);
             let points: Vec<PointRows<'_>> = manifest
@@ -559,10 +559,10 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
                     rows: by_point[p.point].iter().map(|&i| self.rows[i]).collect(),
                 })
                 .collect();
-            self.staging.write(
-                Path::new(sweep_tables::SUMMARY_FILE),
-                &sweep_tables::sweep_summary_csv(&manifest.sweep_keys, &points),
-            )?;
+            let rel = Path::new(sweep_tables::SUMMARY_FILE);
+            let bytes = sweep_tables::sweep_summary_csv(&manifest.sweep_keys, &points)
+                .map_err(|e| ExperimentError::io(self.staging.shown(rel), e))?;
+            self.staging.write(rel, &bytes)?;
         }
         if !self.complete {
             let entries: Vec<IndexEntry> = self

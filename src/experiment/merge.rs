@@ -21,7 +21,7 @@ use super::runner::{Block, RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
+use std::io::{BufReader, ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 fn merge_error(message: String) -> ExperimentError {
@@ -181,8 +181,7 @@ pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, Experimen
 
     let runs = enumerate_runs(&first.points, first.replication);
     let files = per_run_files(first.trace);
-    let headers = headers(first.trace);
-    let keep_open = dirs.len() * files.len() <= MAX_OPEN_FILES;
+    let headers = headers(first.trace).map_err(|e| merge_error(e.to_string()))?;
     let mut readers: Vec<ShardReader> = Vec::with_capacity(dirs.len());
     for ((d, m), s) in dirs.iter().zip(&manifests).zip(&shards) {
         let index_path = d.join(shard::INDEX_FILE);
@@ -230,7 +229,6 @@ pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, Experimen
         order,
         files,
         headers,
-        keep_open,
     };
     Ok(Merged {
         manifest: merged,
@@ -238,11 +236,6 @@ pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, Experimen
         runs,
     })
 }
-
-/// At most this many shard files are kept open at once; with more shards
-/// each block is read by opening its file (fewer file descriptors than the
-/// usual limit of 1024, whatever the number of shards).
-const MAX_OPEN_FILES: usize = 256;
 
 fn damaged(path: &Path) -> ExperimentError {
     merge_error(format!(
@@ -252,18 +245,10 @@ fn damaged(path: &Path) -> ExperimentError {
     ))
 }
 
-/// Whether `block` (rows of runs.csv) parses: sweep.csv re-reads them.
-fn runs_rows_parse(block: &[u8]) -> bool {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(block)
-        .records()
-        .all(|r| r.is_ok())
-}
-
 /// Checks one shard's per-run files against its index before anything is
 /// written: every file has the right header and exactly the bytes the index
-/// lists; the runs.csv rows of each run parse.
+/// lists; each run's runs.csv row is the one its index entry gives (the
+/// summaries and `sweep.csv` are made from the index).
 fn check_files(
     dir: &Path,
     m: &StoredManifest,
@@ -299,10 +284,10 @@ fn check_files(
             if read(header.len())? != *header {
                 return Err(damaged(&path));
             }
-            // runs.csv rows are re-read for sweep.csv: they must parse.
             if f == 0 {
                 for &i in of_point {
-                    if !runs_rows_parse(&read(entries[i].lengths[f])?) {
+                    let expected = entries[i].row.runs_line(&p.name).map_err(io_error)?;
+                    if read(entries[i].lengths[f])? != expected {
                         return Err(damaged(&path));
                     }
                 }
@@ -320,8 +305,6 @@ pub struct ShardRuns {
     order: Vec<usize>,
     files: &'static [&'static str],
     headers: Vec<Vec<u8>>,
-    /// Keep every shard's files of its current point open (few shards).
-    keep_open: bool,
 }
 
 impl ShardRuns {
@@ -332,7 +315,7 @@ impl ShardRuns {
         mut sink: impl FnMut(RunOutput) -> Result<(), ExperimentError>,
     ) -> Result<(), ExperimentError> {
         for &r in &self.order {
-            let output = self.readers[r].next_output(self.files, &self.headers, self.keep_open)?;
+            let output = self.readers[r].next_output(self.files, &self.headers);
             sink(output)?;
         }
         Ok(())
@@ -352,12 +335,10 @@ struct ShardReader {
 }
 
 impl ShardReader {
-    fn next_output(
-        &mut self,
-        files: &[&str],
-        headers: &[Vec<u8>],
-        keep_open: bool,
-    ) -> Result<RunOutput, ExperimentError> {
+    /// The next run's blocks: ranges of the shard's files (checked against
+    /// the index before the merge started), which the writer copies
+    /// straight from the shard: a run's rows are never all in memory.
+    fn next_output(&mut self, files: &[&str], headers: &[Vec<u8>]) -> RunOutput {
         let entry = &self.entries[self.next];
         self.next += 1;
         let point = entry.row.point;
@@ -369,47 +350,36 @@ impl ShardReader {
                 .map(|(name, header)| BlockReader {
                     path: dir.join(name),
                     offset: header.len() as u64,
-                    file: None,
                 })
                 .collect();
             self.open = Some((point, readers));
         }
-        let (_, readers) = self.open.as_mut().expect("opened above");
-        let mut blocks = Vec::with_capacity(files.len());
-        for (f, reader) in readers.iter_mut().enumerate() {
-            // runs.csv rows are read (sweep.csv is made from them); the
-            // other files' blocks are copied by the writer straight from the
-            // shard's file: a run's rows are never all in memory.
-            if f == 0 {
-                let block = reader.read(entry.lengths[f], keep_open)?;
-                if !runs_rows_parse(&block) {
-                    return Err(damaged(&reader.path));
-                }
-                blocks.push(Block::Bytes(block));
-            } else {
-                blocks.push(reader.range(entry.lengths[f]));
-            }
-        }
-        Ok(RunOutput {
+        let readers = match &mut self.open {
+            Some((_, readers)) => readers,
+            None => unreachable!("opened above"),
+        };
+        let blocks = readers
+            .iter_mut()
+            .zip(&entry.lengths)
+            .map(|(reader, &len)| reader.range(len))
+            .collect();
+        RunOutput {
             row: entry.row,
             blocks,
             spill: None,
-        })
+        }
     }
 }
 
-/// Reads consecutive blocks of one file.
+/// The consecutive blocks of one file.
 struct BlockReader {
     path: PathBuf,
     /// Where the next block starts.
     offset: u64,
-    /// The open file, positioned at `offset`, when kept open.
-    file: Option<BufReader<File>>,
 }
 
 impl BlockReader {
-    /// The next block as a range of the file (checked against the file's
-    /// length before the merge started).
+    /// The next block as a range of the file.
     fn range(&mut self, len: usize) -> Block {
         let block = Block::File {
             path: self.path.clone(),
@@ -419,29 +389,6 @@ impl BlockReader {
         self.offset += len as u64;
         block
     }
-
-    fn read(&mut self, len: usize, keep_open: bool) -> Result<Vec<u8>, ExperimentError> {
-        let path = &self.path;
-        let io_error = |e: std::io::Error| match e.kind() {
-            ErrorKind::UnexpectedEof => damaged(path),
-            _ => merge_error(format!("{}: {e}", path.display())),
-        };
-        let mut file = match self.file.take() {
-            Some(file) => file,
-            None => {
-                let mut file = BufReader::new(File::open(path).map_err(io_error)?);
-                file.seek(SeekFrom::Start(self.offset)).map_err(io_error)?;
-                file
-            }
-        };
-        let mut block = vec![0; len];
-        file.read_exact(&mut block).map_err(io_error)?;
-        self.offset += len as u64;
-        if keep_open {
-            self.file = Some(file);
-        }
-        Ok(block)
-    }
 }
 
 #[cfg(test)]
@@ -449,26 +396,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_read_the_same_with_the_file_kept_open_or_not() {
-        let dir = std::env::temp_dir().join(format!("hmasim-merge-blocks-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("f.csv");
-        std::fs::write(&path, b"header\nab\ncde\n\nfg\n").unwrap();
-        for keep_open in [false, true] {
-            let mut reader = BlockReader {
-                path: path.clone(),
-                offset: 7,
-                file: None,
-            };
-            let blocks: Vec<Vec<u8>> = [3, 4, 0, 1, 3]
-                .iter()
-                .map(|&n| reader.read(n, keep_open).unwrap())
-                .collect();
-            assert_eq!(blocks, [&b"ab\n"[..], b"cde\n", b"", b"\n", b"fg\n"]);
-            assert_eq!(reader.file.is_some(), keep_open);
-            let e = reader.read(1, keep_open).unwrap_err().to_string();
-            assert!(e.contains("does not match shard_index.csv"), "{e}");
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
+    fn blocks_are_consecutive_ranges_after_the_header() {
+        let mut reader = BlockReader {
+            path: PathBuf::from("f.csv"),
+            offset: 7,
+        };
+        let ranges: Vec<(u64, u64)> = [3, 4, 0, 1]
+            .iter()
+            .map(|&n| match reader.range(n) {
+                Block::File { offset, len, .. } => (offset, len),
+                Block::Bytes(_) => unreachable!(),
+            })
+            .collect();
+        assert_eq!(ranges, [(7, 3), (10, 4), (14, 0), (14, 1)]);
     }
 }

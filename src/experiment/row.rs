@@ -1,11 +1,15 @@
 //! The numbers of one run that summaries are computed from.
 //!
-//! Compare and sweep summaries are computed from [`RunRow`]s, never from
-//! re-parsed CSV text: a shard stores its rows exactly (integers only, in
-//! `shard_index.csv`), so a merge recomputes the same summaries from the same
-//! integers and writes the same bytes as a single-machine run.
+//! Compare and sweep summaries, and the rows of `runs.csv` and `sweep.csv`,
+//! are made from [`RunRow`]s, never from re-parsed CSV text: a shard stores
+//! its rows exactly (integers only, in `shard_index.csv`), so a merge
+//! recomputes the same rows and summaries from the same integers and writes
+//! the same bytes as a single-machine run.
 
 use crate::metrics::{RunId, RunResult, RunSummary};
+use crate::output::csv::CsvWriter;
+use crate::output::table::RunsCsv;
+pub use crate::output::table::{DECIMALS, fixed};
 
 /// The metrics of `runs.csv` that summaries cover, in column order.
 pub const METRICS: [&str; 12] = crate::output::csv::METRIC_COLUMNS;
@@ -100,6 +104,26 @@ impl RunRow {
         }
     }
 
+    /// Its `runs.csv` row (`scenario`: `simulation.name`): also its row of
+    /// `sweep.csv`, so the two tables cannot disagree.
+    pub fn runs_csv<'a>(&self, scenario: &'a str) -> RunsCsv<'a> {
+        RunsCsv::new(
+            scenario,
+            &self.id,
+            &self.counts,
+            self.episode_ms_total,
+            self.events,
+            self.fingerprint,
+        )
+    }
+
+    /// Its `runs.csv` line, as [`RunRow::runs_csv`] writes it.
+    pub fn runs_line(&self, scenario: &str) -> std::io::Result<Vec<u8>> {
+        let mut w = CsvWriter::rows_only();
+        w.record(&self.runs_csv(scenario));
+        w.finish()
+    }
+
     /// Metric `m` (index into [`METRICS`]) as a float.
     pub fn metric(&self, m: usize) -> f64 {
         if m == USER_MINUTES {
@@ -128,30 +152,5 @@ impl RunRow {
         } else {
             (i128::from(self.counts[m]) - i128::from(other.counts[m])).to_string()
         }
-    }
-}
-
-/// Decimals of every computed (non-integer) number in hmasim's summary CSVs.
-pub const DECIMALS: usize = 3;
-
-/// A float as written in summary CSVs: [`DECIMALS`] fixed decimals, no `-0.000`.
-pub fn fixed(x: f64) -> String {
-    let s = format!("{x:.DECIMALS$}");
-    if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b'.') {
-        s[1..].to_string()
-    } else {
-        s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixed_has_no_negative_zero() {
-        assert_eq!(fixed(-0.0001), "0.000");
-        assert_eq!(fixed(-1.5), "-1.500");
-        assert_eq!(fixed(1_800_000.0), "1800000.000");
     }
 }

@@ -120,8 +120,7 @@ impl Block {
 pub struct RunOutput {
     /// Identity and integer metrics.
     pub row: RunRow,
-    /// The run's rows (without header) of each file of [`per_run_files`];
-    /// the first (`runs.csv`) is always [`Block::Bytes`].
+    /// The run's rows (without header) of each file of [`per_run_files`].
     pub blocks: Vec<Block>,
     /// The run's spill folder, to remove once its blocks are written.
     pub spill: Option<PathBuf>,
@@ -134,7 +133,7 @@ fn write_file_for(
     scenario: &str,
     app_pools: &[String],
     runs: &[&RunResult],
-) -> Vec<u8> {
+) -> io::Result<Vec<u8>> {
     match name {
         "runs.csv" => csv::runs_csv(scenario, runs),
         "windows.csv" => csv::windows_csv(runs),
@@ -147,7 +146,7 @@ fn write_file_for(
 }
 
 /// The header line of each per-run file (what the writers emit for no runs).
-pub fn headers(trace: bool) -> Vec<Vec<u8>> {
+pub fn headers(trace: bool) -> io::Result<Vec<Vec<u8>>> {
     per_run_files(trace)
         .iter()
         .map(|f| write_file_for(f, "", &[], &[]))
@@ -259,24 +258,15 @@ fn execute(
         files.window_p50_ms,
         files.window_p95_ms,
     );
-    let mut runs_row = CsvWriter::rows_only();
-    csv::runs_row(
-        &mut runs_row,
-        &scenario.simulation.name,
-        &spec.id,
-        &row.counts,
-        row.episode_ms_total,
-        row.events,
-        row.fingerprint,
-    );
+    let runs_line = row.runs_line(&scenario.simulation.name).map_err(io_error)?;
     let mut rollovers = CsvWriter::rows_only();
     csv::rollover_rows(&mut rollovers, &spec.id, &summary.rollovers);
     let mut blocks = vec![
-        Block::Bytes(runs_row.bytes().to_vec()),
+        Block::Bytes(runs_line),
         Block::whole_file(files.windows).map_err(io_error)?,
         Block::whole_file(files.timeseries).map_err(io_error)?,
         Block::whole_file(files.timeline).map_err(io_error)?,
-        Block::Bytes(rollovers.bytes().to_vec()),
+        Block::Bytes(rollovers.finish().map_err(io_error)?),
     ];
     if let Some(events) = files.events {
         blocks.push(Block::whole_file(events).map_err(io_error)?);
@@ -644,12 +634,16 @@ request_interval = "5m"
                 .iter()
                 .any(|r| !r.windows.is_empty() && !r.timeline.is_empty())
         );
-        for (f, (name, header)) in per_run_files(true).iter().zip(headers(true)).enumerate() {
+        for (f, (name, header)) in per_run_files(true)
+            .iter()
+            .zip(headers(true).unwrap())
+            .enumerate()
+        {
             let mut streamed = header.clone();
             for o in &outputs {
                 streamed.extend(o.blocks[f].read().unwrap());
             }
-            let in_memory = write_file_for(name, "t", &scenario.pool.app_pools, &refs);
+            let in_memory = write_file_for(name, "t", &scenario.pool.app_pools, &refs).unwrap();
             assert!(streamed == in_memory, "{name} differs");
         }
     }

@@ -171,9 +171,8 @@ impl RowSink for SpillSink<'_> {
         if self.error.is_some() {
             return;
         }
-        self.line.clear();
         csv::bucket_row(&mut self.line, &self.id, row);
-        let result = self.timeseries.write_all(self.line.bytes());
+        let result = self.line.drain(|line| self.timeseries.write_all(line));
         self.keep(result);
     }
 
@@ -181,12 +180,11 @@ impl RowSink for SpillSink<'_> {
         if self.error.is_some() {
             return;
         }
-        self.line.clear();
         csv::window_row(&mut self.line, &self.id, row);
         let key = Key::of(row.start_ms, row.server, &row.app_pool);
         let result = self
-            .windows
-            .push(key, self.line.bytes(), &self.limits)
+            .line
+            .drain(|line| self.windows.push(key, line, &self.limits))
             .and_then(|()| self.durations.push(row.duration_ms(), &self.limits));
         self.keep(result);
     }
@@ -195,10 +193,11 @@ impl RowSink for SpillSink<'_> {
         if self.error.is_some() {
             return;
         }
-        self.line.clear();
         csv::interval_row(&mut self.line, &self.id, row);
         let key = Key::of(row.start_ms, row.server, &row.app_pool);
-        let result = self.timeline.push(key, self.line.bytes(), &self.limits);
+        let result = self
+            .line
+            .drain(|line| self.timeline.push(key, line, &self.limits));
         self.keep(result);
     }
 
@@ -209,9 +208,8 @@ impl RowSink for SpillSink<'_> {
         let Some(events) = self.events.as_mut() else {
             return;
         };
-        self.line.clear();
         csv::event_row(&mut self.line, &self.id, row, self.app_pools);
-        let result = events.write_all(self.line.bytes());
+        let result = self.line.drain(|line| events.write_all(line));
         self.keep(result);
     }
 }
@@ -597,19 +595,19 @@ mod tests {
             };
             assert_eq!(
                 fs::read(&spilled.windows).unwrap(),
-                without_header(csv::windows_csv(&[&run]))
+                without_header(csv::windows_csv(&[&run]).unwrap())
             );
             assert_eq!(
                 fs::read(&spilled.timeline).unwrap(),
-                without_header(csv::timeline_csv(&[&run]))
+                without_header(csv::timeline_csv(&[&run]).unwrap())
             );
             assert_eq!(
                 fs::read(&spilled.timeseries).unwrap(),
-                without_header(csv::timeseries_csv(&[&run]))
+                without_header(csv::timeseries_csv(&[&run]).unwrap())
             );
             assert_eq!(
                 fs::read(spilled.events.as_ref().unwrap()).unwrap(),
-                without_header(csv::events_csv(&[&run], &pools))
+                without_header(csv::events_csv(&[&run], &pools).unwrap())
             );
             assert_eq!(
                 (spilled.window_p50_ms, spilled.window_p95_ms),

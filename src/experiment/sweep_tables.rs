@@ -3,7 +3,8 @@
 //!
 //! - `sweep.csv`: one row per (point, replication, flag) in run order:
 //!   `point`, one column per varied key (named by its dotted key, values as
-//!   written, e.g. `30m`), then the columns of `runs.csv`.
+//!   written, e.g. `30m`), then the columns of `runs.csv`, made from the
+//!   same record as the run's `runs.csv` row.
 //! - `sweep_summary.csv`: one row per point:
 //!   `point,<keys>,replications,` then for each metric m of [`METRICS`] the
 //!   nine columns `m_off_mean,m_off_ci_low,m_off_ci_high`, `m_on_...` and
@@ -16,65 +17,42 @@
 //!   intervals are empty with one replication. Numbers have [`fixed`]
 //!   decimals.
 
+use std::borrow::Cow;
+use std::io;
+
 use super::compare;
 use super::row::{METRICS, RunRow, fixed};
 use crate::metrics::stats::{Summary, summarize};
 use crate::output::csv::CsvWriter;
+use crate::output::table::{RunsCsv, Swept, swept_columns, wide_summary_columns};
 
 /// Name of the per-run sweep table.
 pub const SWEEP_FILE: &str = "sweep.csv";
 /// Name of the per-point summary.
 pub const SUMMARY_FILE: &str = "sweep_summary.csv";
 
-fn records(bytes: &[u8]) -> Vec<csv::StringRecord> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes)
-        .records()
-        .map(|r| r.expect("runs.csv written by hmasim parses"))
-        .collect()
+/// The header line of `sweep.csv` for a sweep over `keys`.
+pub fn sweep_header(keys: &[String]) -> io::Result<Vec<u8>> {
+    CsvWriter::new(&swept_columns::<RunsCsv>(keys)).finish()
 }
 
-/// `sweep.csv`, written a run at a time: its header, then each run's rows.
-#[derive(Clone, Debug)]
-pub struct SweepTable {
-    columns: Vec<String>,
-    header: Vec<u8>,
-}
-
-impl SweepTable {
-    /// The table of a sweep over `keys`; `runs_header` is the header line of runs.csv.
-    pub fn new(keys: &[String], runs_header: &[u8]) -> SweepTable {
-        let mut columns = vec!["point".to_string()];
-        columns.extend(keys.iter().cloned());
-        if let Some(h) = records(runs_header).first() {
-            columns.extend(h.iter().map(str::to_string));
-        }
-        let header = CsvWriter::new(&columns).finish();
-        SweepTable { columns, header }
-    }
-
-    /// The header line.
-    pub fn header(&self) -> &[u8] {
-        &self.header
-    }
-
-    /// The rows of one run: `point`, its `values` (one per key), then each
-    /// row of `block`, the run's rows of runs.csv. The file is the header
-    /// followed by every run's rows in run order.
-    pub fn rows(&self, point: usize, values: &[String], block: &[u8]) -> Vec<u8> {
-        let mut w = CsvWriter::new(&self.columns);
-        for record in records(block) {
-            let mut cells = vec![point.to_string()];
-            cells.extend(values.iter().cloned());
-            cells.extend(record.iter().map(str::to_string));
-            w.text_row(&cells);
-        }
-        let mut bytes = w.finish();
-        bytes.drain(..self.header.len());
-        bytes
-    }
+/// The `sweep.csv` row of one run: `point`, its `values` (one per key),
+/// then its `runs.csv` row (`scenario`: `simulation.name`), made from the
+/// same record as that row. The file is the header followed by every
+/// run's row in run order.
+pub fn sweep_row(
+    point: usize,
+    values: &[String],
+    scenario: &str,
+    row: &RunRow,
+) -> io::Result<Vec<u8>> {
+    let mut w = CsvWriter::rows_only();
+    w.record(&Swept {
+        point: point as u64,
+        values: Cow::Borrowed(values),
+        row: row.runs_csv(scenario),
+    });
+    w.finish()
 }
 
 /// One sweep point as `sweep_summary.csv` needs it.
@@ -90,44 +68,17 @@ pub struct PointRows<'a> {
     pub rows: Vec<RunRow>,
 }
 
-/// The three groups of columns of each metric, in column order.
-pub const GROUPS: [&str; 3] = ["off", "on", "saved"];
-
-/// The header of `sweep_summary.csv` for the varied `keys`.
-pub fn summary_header(keys: &[String]) -> Vec<String> {
-    let mut header = vec!["point".to_string()];
-    header.extend(keys.iter().cloned());
-    header.push("replications".into());
-    for m in METRICS {
-        for g in GROUPS {
-            header.extend([
-                format!("{m}_{g}_mean"),
-                format!("{m}_{g}_ci_low"),
-                format!("{m}_{g}_ci_high"),
-            ]);
-        }
-    }
-    header
+/// What both summaries say of one point.
+struct PointSummary {
+    /// Distinct (seed, replication) pairs that ran.
+    replications: usize,
+    /// Per metric of [`METRICS`], per [`Group`]: the summary, `None` when
+    /// the group did not run.
+    metrics: Vec<[Option<Summary>; 3]>,
 }
 
-/// Mean, CI low and CI high of `s` as written (empty when absent).
-fn summary_cells(s: Option<&Summary>) -> [String; 3] {
-    let s = s.copied();
-    [
-        s.and_then(|s| s.mean).map(fixed).unwrap_or_default(),
-        s.and_then(|s| s.ci95)
-            .map(|c| fixed(c.0))
-            .unwrap_or_default(),
-        s.and_then(|s| s.ci95)
-            .map(|c| fixed(c.1))
-            .unwrap_or_default(),
-    ]
-}
-
-/// `sweep_summary.csv` of `points`, in point order.
-pub fn sweep_summary_csv(keys: &[String], points: &[PointRows<'_>]) -> Vec<u8> {
-    let mut w = CsvWriter::new(&summary_header(keys));
-    for p in points {
+impl PointSummary {
+    fn of(p: &PointRows<'_>) -> PointSummary {
         let mut replications: Vec<(u64, u32)> = p
             .rows
             .iter()
@@ -152,20 +103,54 @@ pub fn sweep_summary_csv(keys: &[String], points: &[PointRows<'_>]) -> Vec<u8> {
             (Some(_), Some(_)) => compare::paired(&p.rows),
             _ => None,
         };
+        let flag_summary = |rows: &Option<Vec<&RunRow>>, m: usize| {
+            rows.as_ref().map(|rows| {
+                let v: Vec<f64> = rows.iter().map(|r| r.metric(m)).collect();
+                summarize(&v)
+            })
+        };
+        let metrics = (0..METRICS.len())
+            .map(|m| {
+                [
+                    flag_summary(&of_flag[0], m),
+                    flag_summary(&of_flag[1], m),
+                    saved.as_ref().and_then(|s| s.differences.get(m)).copied(),
+                ]
+            })
+            .collect();
+        PointSummary {
+            replications: replications.len(),
+            metrics,
+        }
+    }
+}
+
+/// Mean, CI low and CI high of `s` as written (empty when absent).
+fn summary_cells(s: Option<&Summary>) -> [String; 3] {
+    let s = s.copied();
+    [
+        s.and_then(|s| s.mean).map(fixed).unwrap_or_default(),
+        s.and_then(|s| s.ci95)
+            .map(|c| fixed(c.0))
+            .unwrap_or_default(),
+        s.and_then(|s| s.ci95)
+            .map(|c| fixed(c.1))
+            .unwrap_or_default(),
+    ]
+}
+
+/// `sweep_summary.csv` of `points`, in point order.
+pub fn sweep_summary_csv(keys: &[String], points: &[PointRows<'_>]) -> io::Result<Vec<u8>> {
+    let mut w = CsvWriter::new(&wide_summary_columns(keys, &METRICS));
+    for p in points {
+        let summary = PointSummary::of(p);
         let mut cells = vec![p.point.to_string()];
         cells.extend(p.values.iter().cloned());
-        cells.push(replications.len().to_string());
-        for m in 0..METRICS.len() {
-            for rows in &of_flag {
-                let s = rows.as_ref().map(|rows| {
-                    let v: Vec<f64> = rows.iter().map(|r| r.metric(m)).collect();
-                    summarize(&v)
-                });
+        cells.push(summary.replications.to_string());
+        for groups in &summary.metrics {
+            for s in groups {
                 cells.extend(summary_cells(s.as_ref()));
             }
-            cells.extend(summary_cells(
-                saved.as_ref().and_then(|s| s.differences.get(m)),
-            ));
         }
         w.text_row(&cells);
     }
@@ -192,6 +177,61 @@ mod tests {
             episode_ms_total: episode_ms,
             events: 0,
             fingerprint: 0,
+        }
+    }
+
+    /// `sweep.csv` rows are `point`, the values, then exactly the run's
+    /// `runs.csv` line; the reader gets back every number.
+    #[test]
+    fn sweep_csv_round_trips_and_embeds_the_runs_line() {
+        let keys = vec!["worker.startup".to_string(), "pool.app_pools".to_string()];
+        let values = vec!["30s".to_string(), "[\"ews\", \"a,b\"]".to_string()];
+        let mut runs = [row(0, false, 1_800_000, 90_000), row(0, true, 2_000, 0)];
+        runs[1].counts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+        runs[1].fingerprint = u64::MAX;
+        runs[1].events = 99;
+        let mut bytes = sweep_header(&keys).unwrap();
+        for r in &runs {
+            let line = sweep_row(4, &values, "demo", r).unwrap();
+            let prefix = "4,30s,\"[\"\"ews\"\", \"\"a,b\"\"]\",";
+            assert_eq!(
+                line,
+                [prefix.as_bytes(), &r.runs_line("demo").unwrap()].concat()
+            );
+            bytes.extend(line);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SWEEP_FILE);
+        std::fs::write(&path, &bytes).unwrap();
+        let table = crate::output::read::read_sweep(&path).unwrap();
+        assert_eq!(table.parameters, keys);
+        assert_eq!(table.rows.len(), 2);
+        for (read, r) in table.rows.iter().zip(&runs) {
+            assert_eq!((read.point, &*read.values), (4, &values[..]));
+            let got = &read.row;
+            assert_eq!((got.scenario.as_str(), got.id), ("demo", r.id));
+            let counts = [
+                got.requests,
+                got.accepted,
+                got.rejected,
+                got.unavailable,
+                got.windows,
+                got.window_ms_total,
+                got.window_ms_max,
+                got.window_ms_p50,
+                got.window_ms_p95,
+                got.users_affected,
+                got.episodes,
+            ];
+            assert_eq!(counts, r.counts);
+            assert_eq!(
+                (got.user_minutes, got.events, got.fingerprint),
+                (
+                    r.episode_ms_total as f64 / 60_000.0,
+                    r.events,
+                    r.fingerprint
+                )
+            );
         }
     }
 
@@ -232,7 +272,7 @@ mod tests {
                 rows: rows(hold),
             })
             .collect();
-        let text = String::from_utf8(sweep_summary_csv(&keys, &points)).unwrap();
+        let text = String::from_utf8(sweep_summary_csv(&keys, &points).unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1 + 2, "{text}");
         assert!(lines[0].starts_with(
@@ -270,7 +310,7 @@ mod tests {
             flags: &flags,
             rows: vec![row(0, true, 5, 60_000)],
         }];
-        let text = String::from_utf8(sweep_summary_csv(&keys, &points)).unwrap();
+        let text = String::from_utf8(sweep_summary_csv(&keys, &points).unwrap()).unwrap();
         assert_eq!(text.lines().count(), 2);
         assert_eq!(cell(&text, 1, "replications"), "1");
         assert_eq!(cell(&text, 1, "window_ms_total_on_mean"), "5.000");

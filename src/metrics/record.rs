@@ -1,10 +1,10 @@
 //! The records one run produces: totals, failure windows, time series,
 //! timeline intervals and the optional event trace.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a worker process was spawned (the cause of its failure windows).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpawnCause {
     /// The first process of the run.
@@ -132,7 +132,7 @@ pub struct Totals {
 }
 
 /// What a server or worker was doing during an interval (timeline chart).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StateKind {
     /// Server failing probes for maintenance but still in the pool.

@@ -1,4 +1,5 @@
-//! CSV writers: records in, bytes out (columns defined in `docs/outputs.md`).
+//! CSV writers: records in, bytes out. Each table's columns are its record
+//! type in [`super::table`] (documented in `docs/outputs.md`).
 //!
 //! Each writer is a pure function of its input so that the same runs always
 //! give the same bytes; the caller writes them with [`super::atomic`]. Rows
@@ -16,115 +17,37 @@
 //! additions: they hold what is needed to redraw the timeline chart from the
 //! folder alone (`hmasim plot`).
 
-use std::fmt::{self, Write as _};
+use std::cell::RefCell;
+use std::io;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use super::table::METRIC_COLUMNS;
+use super::table::{
+    EventsCsv, RolloversCsv, RunsCsv, TimelineCsv, TimeseriesCsv, WindowsCsv, columns,
+};
 use crate::metrics::{BucketRecord, RunId, RunResult, StateInterval, TraceRecord, WindowRecord};
 
-/// The per-run metrics that `compare.csv` and `sweep_summary.csv`
-/// summarise: the `runs.csv` columns from `requests` to `user_minutes`.
-pub const METRIC_COLUMNS: [&str; 12] = [
-    "requests",
-    "accepted",
-    "rejected",
-    "unavailable",
-    "windows",
-    "window_ms_total",
-    "window_ms_max",
-    "window_ms_p50",
-    "window_ms_p95",
-    "users_affected",
-    "episodes",
-    "user_minutes",
-];
+/// The header line of the table whose rows are `T`.
+pub fn header<T: DeserializeOwned>() -> io::Result<Vec<u8>> {
+    CsvWriter::new(columns::<T>()).finish()
+}
 
-/// `runs.csv` columns: the run key, [`METRIC_COLUMNS`], `events`, `fingerprint`
-/// (built from [`METRIC_COLUMNS`], so that the two lists cannot drift apart).
-pub const RUNS_COLUMNS: [&str; 18] = {
-    let mut columns = [""; 18];
-    let key = ["scenario", "seed", "replication", "read_session"];
-    let mut i = 0;
-    while i < key.len() {
-        columns[i] = key[i];
-        i += 1;
+/// A whole table: the header of `T`, then `rows`.
+pub fn table<T: Serialize + DeserializeOwned>(
+    rows: impl IntoIterator<Item = T>,
+) -> io::Result<Vec<u8>> {
+    let mut w = CsvWriter::new(columns::<T>());
+    for row in rows {
+        w.record(&row);
     }
-    let mut m = 0;
-    while m < METRIC_COLUMNS.len() {
-        columns[key.len() + m] = METRIC_COLUMNS[m];
-        m += 1;
-    }
-    columns[16] = "events";
-    columns[17] = "fingerprint";
-    columns
-};
-
-/// `windows.csv` columns.
-pub const WINDOWS_COLUMNS: [&str; 12] = [
-    "seed",
-    "replication",
-    "read_session",
-    "server",
-    "app_pool",
-    "start_ms",
-    "end_ms",
-    "duration_ms",
-    "cause",
-    "rollover",
-    "rejected_requests",
-    "users_affected",
-];
-
-/// `timeseries.csv` columns.
-pub const TIMESERIES_COLUMNS: [&str; 9] = [
-    "seed",
-    "replication",
-    "read_session",
-    "bucket_start_ms",
-    "requests",
-    "rejected",
-    "unavailable",
-    "servers_in_pool",
-    "workers_failing",
-];
-
-/// `events.csv` columns (the event's five, then the run key; see the module doc).
-pub const EVENTS_COLUMNS: [&str; 8] = [
-    "time_ms",
-    "kind",
-    "server",
-    "app_pool",
-    "detail",
-    "seed",
-    "replication",
-    "read_session",
-];
-
-/// `timeline.csv` columns.
-pub const TIMELINE_COLUMNS: [&str; 8] = [
-    "seed",
-    "replication",
-    "read_session",
-    "server",
-    "app_pool",
-    "state",
-    "start_ms",
-    "end_ms",
-];
-
-/// `rollovers.csv` columns.
-pub const ROLLOVERS_COLUMNS: [&str; 7] = [
-    "seed",
-    "replication",
-    "read_session",
-    "key",
-    "publish_ms",
-    "sign_ms",
-    "retire_previous_ms",
-];
+    w.finish()
+}
 
 /// `runs.csv`: one row per run with its totals and window statistics.
-pub fn runs_csv(scenario: &str, runs: &[&RunResult]) -> Vec<u8> {
-    let mut w = CsvWriter::new(&RUNS_COLUMNS);
-    for run in runs {
+pub fn runs_csv(scenario: &str, runs: &[&RunResult]) -> io::Result<Vec<u8>> {
+    table(runs.iter().map(|run| {
         let t = &run.totals;
         let counts = [
             t.requests,
@@ -139,154 +62,80 @@ pub fn runs_csv(scenario: &str, runs: &[&RunResult]) -> Vec<u8> {
             t.users_affected,
             t.episodes,
         ];
-        runs_row(
-            &mut w,
+        RunsCsv::new(
             scenario,
             &run.id,
             &counts,
             t.episode_ms_total,
             t.events,
             t.fingerprint,
-        );
-    }
-    w.finish()
-}
-
-/// Appends one `runs.csv` row: `counts` are the first eleven
-/// [`METRIC_COLUMNS`], `user_minutes` is `episode_ms_total / 60 000`.
-pub(crate) fn runs_row(
-    w: &mut CsvWriter,
-    scenario: &str,
-    id: &RunId,
-    counts: &[u64; 11],
-    episode_ms_total: u64,
-    events: u64,
-    fingerprint: u64,
-) {
-    let mut fields: Vec<&dyn fmt::Display> =
-        vec![&scenario, &id.seed, &id.replication, &id.read_session];
-    fields.extend(counts.iter().map(|c| c as &dyn fmt::Display));
-    let user_minutes = format_args!("{:.3}", episode_ms_total as f64 / 60_000.0);
-    let fingerprint = format_args!("{fingerprint:016x}");
-    fields.extend([&user_minutes as &dyn fmt::Display, &events, &fingerprint]);
-    w.row(&fields);
+        )
+    }))
 }
 
 /// `windows.csv`: every failure window of every run.
-pub fn windows_csv(runs: &[&RunResult]) -> Vec<u8> {
-    let mut w = CsvWriter::new(&WINDOWS_COLUMNS);
-    for run in runs {
-        for win in &run.windows {
-            window_row(&mut w, &run.id, win);
-        }
-    }
-    w.finish()
+pub fn windows_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
+    table(
+        runs.iter()
+            .flat_map(|run| run.windows.iter().map(|w| WindowsCsv::new(&run.id, w))),
+    )
 }
 
 /// Appends one `windows.csv` row of run `id`.
 pub(crate) fn window_row(w: &mut CsvWriter, id: &RunId, win: &WindowRecord) {
-    w.row(&[
-        &id.seed,
-        &id.replication,
-        &id.read_session,
-        &win.server,
-        &win.app_pool,
-        &win.start_ms,
-        &win.end_ms,
-        &win.duration_ms(),
-        &win.cause.as_str(),
-        &win.rollover,
-        &win.rejected_requests,
-        &win.users_affected,
-    ]);
+    w.record(&WindowsCsv::new(id, win));
 }
 
 /// `timeseries.csv`: one row per bucket per run.
-pub fn timeseries_csv(runs: &[&RunResult]) -> Vec<u8> {
-    let mut w = CsvWriter::new(&TIMESERIES_COLUMNS);
-    for run in runs {
-        for b in &run.timeseries {
-            bucket_row(&mut w, &run.id, b);
-        }
-    }
-    w.finish()
+pub fn timeseries_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
+    table(runs.iter().flat_map(|run| {
+        run.timeseries
+            .iter()
+            .map(|b| TimeseriesCsv::new(&run.id, b))
+    }))
 }
 
 /// Appends one `timeseries.csv` row of run `id`.
 pub(crate) fn bucket_row(w: &mut CsvWriter, id: &RunId, b: &BucketRecord) {
-    w.row(&[
-        &id.seed,
-        &id.replication,
-        &id.read_session,
-        &b.bucket_start_ms,
-        &b.requests,
-        &b.rejected,
-        &b.unavailable,
-        &b.servers_in_pool,
-        &b.workers_failing,
-    ]);
+    w.record(&TimeseriesCsv::new(id, b));
 }
 
 /// `events.csv` (`--trace`): the processed events of every run. The app pool
 /// is written by name (`app_pools` is `pool.app_pools`, which the trace
 /// indexes), like in `windows.csv`; an absent server or app pool is an empty
 /// field.
-pub fn events_csv(runs: &[&RunResult], app_pools: &[String]) -> Vec<u8> {
-    let mut w = CsvWriter::new(&EVENTS_COLUMNS);
-    for run in runs {
-        for e in &run.trace {
-            event_row(&mut w, &run.id, e, app_pools);
-        }
-    }
-    w.finish()
+pub fn events_csv(runs: &[&RunResult], app_pools: &[String]) -> io::Result<Vec<u8>> {
+    table(runs.iter().flat_map(|run| {
+        run.trace
+            .iter()
+            .map(|e| EventsCsv::new(&run.id, e, app_pools))
+    }))
 }
 
 /// Appends one `events.csv` row of run `id`.
 pub(crate) fn event_row(w: &mut CsvWriter, id: &RunId, e: &TraceRecord, app_pools: &[String]) {
-    w.row(&[
-        &e.time_ms,
-        &e.kind,
-        &Opt(e.server),
-        &Opt(e.app_pool.map(|i| PoolName(app_pools, i))),
-        &e.detail,
-        &id.seed,
-        &id.replication,
-        &id.read_session,
-    ]);
+    w.record(&EventsCsv::new(id, e, app_pools));
 }
 
 /// `timeline.csv`: server and worker state intervals (for the timeline chart).
-pub fn timeline_csv(runs: &[&RunResult]) -> Vec<u8> {
-    let mut w = CsvWriter::new(&TIMELINE_COLUMNS);
-    for run in runs {
-        for s in &run.timeline {
-            interval_row(&mut w, &run.id, s);
-        }
-    }
-    w.finish()
+pub fn timeline_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
+    table(
+        runs.iter()
+            .flat_map(|run| run.timeline.iter().map(|s| TimelineCsv::new(&run.id, s))),
+    )
 }
 
 /// Appends one `timeline.csv` row of run `id`.
 pub(crate) fn interval_row(w: &mut CsvWriter, id: &RunId, s: &StateInterval) {
-    w.row(&[
-        &id.seed,
-        &id.replication,
-        &id.read_session,
-        &s.server,
-        &s.app_pool,
-        &s.state.as_str(),
-        &s.start_ms,
-        &s.end_ms,
-    ]);
+    w.record(&TimelineCsv::new(id, s));
 }
 
 /// `rollovers.csv`: the key rollovers each run saw (for the charts).
-pub fn rollovers_csv(runs: &[&RunResult]) -> Vec<u8> {
-    let mut w = CsvWriter::new(&ROLLOVERS_COLUMNS);
-    for run in runs {
-        rollover_rows(&mut w, &run.id, &run.rollovers);
-    }
-    w.finish()
+pub fn rollovers_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
+    table(
+        runs.iter()
+            .flat_map(|run| run.rollovers.iter().map(|r| RolloversCsv::new(&run.id, r))),
+    )
 }
 
 /// Appends the `rollovers.csv` rows of run `id`.
@@ -296,51 +145,38 @@ pub(crate) fn rollover_rows(
     rollovers: &[crate::metrics::RolloverRecord],
 ) {
     for r in rollovers {
-        w.row(&[
-            &id.seed,
-            &id.replication,
-            &id.read_session,
-            &r.key,
-            &r.publish_ms,
-            &r.sign_ms,
-            &r.retire_previous_ms,
-        ]);
+        w.record(&RolloversCsv::new(id, r));
     }
 }
 
-/// An optional number: empty field when absent.
-struct Opt<T>(Option<T>);
-
-impl<T: fmt::Display> fmt::Display for Opt<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            Some(v) => v.fmt(f),
-            None => Ok(()),
-        }
-    }
-}
-
-/// An app pool index written as its name (the index itself if out of range).
-struct PoolName<'a>(&'a [String], u32);
-
-impl fmt::Display for PoolName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match usize::try_from(self.1).ok().and_then(|i| self.0.get(i)) {
-            Some(name) => f.write_str(name),
-            None => self.1.fmt(f),
-        }
-    }
-}
-
-/// Minimal RFC 4180 writer with `\n` line ends (also used for `sweep.csv`
-/// and `sweep_summary.csv`, whose parameter values come from the user).
+/// Writes CSV records with the conventions of the module doc (the `csv`
+/// crate with `\n` line ends, quoting only where needed), into memory.
 ///
-/// Hand-written rather than `csv::Writer` because every field here is
-/// already text through `Display`; one reusable scratch buffer keeps the
-/// large time series cheap.
+/// Writing to memory cannot fail for hmasim's record types; should a
+/// record not serialize (a type the CSV format cannot hold), the first
+/// error is kept and returned by [`CsvWriter::drain`] or
+/// [`CsvWriter::finish`] instead of broken bytes.
 pub(crate) struct CsvWriter {
-    out: Vec<u8>,
-    scratch: String,
+    inner: csv::Writer<Buffer>,
+    error: Option<csv::Error>,
+}
+
+/// The bytes a [`CsvWriter`] wrote: behind a `RefCell` because
+/// `csv::Writer` lends its writer only by shared reference, and a writer
+/// formatting one row at a time (a run's spill files) must empty it
+/// between rows rather than grow it.
+#[derive(Default)]
+struct Buffer(RefCell<Vec<u8>>);
+
+impl io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.get_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl CsvWriter {
@@ -353,66 +189,67 @@ impl CsvWriter {
 
     /// A writer of rows without a header (one run's block of a file).
     pub(crate) fn rows_only() -> CsvWriter {
-        CsvWriter {
-            out: Vec::new(),
-            scratch: String::new(),
+        let inner = csv::WriterBuilder::new()
+            .has_headers(false)
+            // Each table's width is its record type's; sweep tables add
+            // their keys, the same for every row.
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Buffer::default());
+        CsvWriter { inner, error: None }
+    }
+
+    fn keep(&mut self, result: csv::Result<()>) {
+        if let Err(e) = result
+            && self.error.is_none()
+        {
+            self.error = Some(e);
         }
     }
 
-    /// The bytes written so far (see [`CsvWriter::clear`]).
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.out
-    }
-
-    /// Forgets the bytes written (keeps the buffers).
-    pub(crate) fn clear(&mut self) {
-        self.out.clear();
+    /// Appends one record (a table's record type, see [`super::table`]).
+    pub(crate) fn record<T: Serialize>(&mut self, row: &T) {
+        let result = self.inner.serialize(row);
+        self.keep(result);
     }
 
     /// Appends one record of text fields.
     pub(crate) fn text_row<S: AsRef<str>>(&mut self, fields: &[S]) {
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            push_field(&mut self.out, field.as_ref());
-        }
-        self.out.push(b'\n');
+        let result = self.inner.write_record(fields.iter().map(AsRef::as_ref));
+        self.keep(result);
     }
 
-    /// Appends one record, each field written with `Display`.
-    pub(crate) fn row(&mut self, fields: &[&dyn fmt::Display]) {
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            self.scratch.clear();
-            // Writing to a String cannot fail.
-            let _ = write!(self.scratch, "{field}");
-            push_field(&mut self.out, &self.scratch);
+    /// Hands the bytes written since the last drain (or clear) to `f` and
+    /// forgets them; the first error instead, if there was one.
+    pub(crate) fn drain<R>(&mut self, f: impl FnOnce(&[u8]) -> io::Result<R>) -> io::Result<R> {
+        if let Some(e) = self.error.take() {
+            self.clear();
+            return Err(e.into());
         }
-        self.out.push(b'\n');
+        self.inner.flush()?;
+        let mut bytes = self.inner.get_ref().0.borrow_mut();
+        let result = f(&bytes);
+        bytes.clear();
+        result
     }
 
-    /// The bytes written.
-    pub(crate) fn finish(self) -> Vec<u8> {
-        self.out
+    /// Forgets the bytes written (keeps the buffers).
+    pub(crate) fn clear(&mut self) {
+        let result = self.inner.flush().map_err(csv::Error::from);
+        self.keep(result);
+        self.inner.get_ref().0.borrow_mut().clear();
     }
-}
 
-/// Appends one field, quoted (with doubled quotes) only when it needs it.
-fn push_field(out: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        for b in s.bytes() {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
+    /// The bytes written, or the first error.
+    pub(crate) fn finish(mut self) -> io::Result<Vec<u8>> {
+        if let Some(e) = self.error.take() {
+            return Err(e.into());
         }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
+        let buffer = self
+            .inner
+            .into_inner()
+            .map_err(|e| io::Error::other(e.error().to_string()))?;
+        Ok(buffer.0.into_inner())
     }
 }
 
@@ -526,8 +363,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn text(bytes: Vec<u8>) -> String {
-        String::from_utf8(bytes).unwrap()
+    fn text(bytes: io::Result<Vec<u8>>) -> String {
+        String::from_utf8(bytes.unwrap()).unwrap()
     }
 
     #[test]

@@ -6,5 +6,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv;
+mod de;
 pub mod read;
 pub mod report;
+pub mod table;

@@ -1,19 +1,28 @@
 //! Reading a result folder back, so `hmasim plot DIR` can redraw charts
-//! without re-running the simulation.
+//! without re-running the simulation, and analysts' tools can be checked
+//! against the files.
 //!
-//! Columns are looked up by header name, so a file with extra columns still
-//! reads. Malformed input is an error naming the file, the line and the
-//! column; nothing here panics on user data.
+//! Rows are read into the record types of [`super::table`], the same types
+//! the writers write, so a table's columns are defined once. Columns are
+//! looked up by header name, so a file with extra columns still reads.
+//! Malformed input is an error naming the file, the line and the column;
+//! nothing here panics on user data.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::metrics::{
-    BucketRecord, RolloverRecord, RunId, SpawnCause, StateInterval, StateKind, WindowRecord,
+use serde::de::DeserializeOwned;
+
+use super::de;
+use super::table::{
+    EventsCsv, Group, POINT_COLUMN, REPLICATIONS_COLUMN, RolloversCsv, RunsCsv, Swept, TimelineCsv,
+    TimeseriesCsv, WIDE_PARTS, WindowsCsv, columns, wide_summary_column,
 };
+use crate::metrics::{BucketRecord, RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
 use crate::output::csv::METRIC_COLUMNS;
 
 /// A result file could not be read.
@@ -202,8 +211,7 @@ pub struct SweepSummary {
     pub rows: Vec<SweepRow>,
 }
 
-/// A CSV read as text, for files whose layout this module does not own
-/// (`compare.csv`).
+/// A CSV read as text, for files without a record type (`compare.csv`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     /// Header fields.
@@ -212,74 +220,66 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Reads `runs.csv`.
-pub fn read_runs(path: &Path) -> Result<Vec<RunRow>, ReadError> {
-    let mut out = Vec::new();
-    let mut file = CsvFile::open(path)?;
-    let c = file.columns(&crate::output::csv::RUNS_COLUMNS)?;
-    while let Some(r) = file.next_record()? {
-        out.push(RunRow {
-            scenario: r.text(c[0]).to_string(),
-            id: r.run_id(c[1], c[2], c[3])?,
-            requests: r.parse(c[4])?,
-            accepted: r.parse(c[5])?,
-            rejected: r.parse(c[6])?,
-            unavailable: r.parse(c[7])?,
-            windows: r.parse(c[8])?,
-            window_ms_total: r.parse(c[9])?,
-            window_ms_max: r.parse(c[10])?,
-            window_ms_p50: r.parse(c[11])?,
-            window_ms_p95: r.parse(c[12])?,
-            users_affected: r.parse(c[13])?,
-            episodes: r.parse(c[14])?,
-            user_minutes: r.float(c[15])?,
-            events: r.parse(c[16])?,
-            fingerprint: r.with(c[17], |s| {
-                u64::from_str_radix(s, 16).map_err(|_| "expected 16 hex digits".to_string())
-            })?,
-        });
-    }
-    Ok(out)
+/// A sweep table (`sweep.csv`, `sweep_summary_long.csv`): its swept keys
+/// and its rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweptTable<T> {
+    /// Dotted keys of the varied parameters, in column order.
+    pub parameters: Vec<String>,
+    /// Rows in file order.
+    pub rows: Vec<Swept<'static, T>>,
 }
 
-/// Reads `windows.csv`.
-pub fn read_windows(path: &Path) -> Result<Vec<WindowRow>, ReadError> {
-    let mut out = Vec::new();
-    let mut file = CsvFile::open(path)?;
-    let c = file.columns(&crate::output::csv::WINDOWS_COLUMNS)?;
-    while let Some(r) = file.next_record()? {
-        let start_ms: u64 = r.parse(c[5])?;
-        let end_ms: u64 = r.parse(c[6])?;
-        if end_ms < start_ms {
-            return Err(r.error(c[6], format!("end {end_ms} before start {start_ms}")));
+/// Reads `runs.csv`.
+pub fn read_runs(path: &Path) -> Result<Vec<RunRow>, ReadError> {
+    read_rows(path, |r: RunsCsv<'_>, _| Ok(Some(RunRow::from(r))))
+}
+
+impl From<RunsCsv<'_>> for RunRow {
+    fn from(r: RunsCsv<'_>) -> RunRow {
+        RunRow {
+            id: r.id(),
+            scenario: r.scenario.into_owned(),
+            requests: r.requests,
+            accepted: r.accepted,
+            rejected: r.rejected,
+            unavailable: r.unavailable,
+            windows: r.windows,
+            window_ms_total: r.window_ms_total,
+            window_ms_max: r.window_ms_max,
+            window_ms_p50: r.window_ms_p50,
+            window_ms_p95: r.window_ms_p95,
+            users_affected: r.users_affected,
+            episodes: r.episodes,
+            user_minutes: r.user_minutes.0,
+            events: r.events,
+            fingerprint: r.fingerprint.0,
         }
-        let duration: u64 = r.parse(c[7])?;
-        if duration != end_ms - start_ms {
-            return Err(r.error(
-                c[7],
+    }
+}
+
+/// Reads `windows.csv` (checking `end_ms >= start_ms` and `duration_ms`).
+pub fn read_windows(path: &Path) -> Result<Vec<WindowRow>, ReadError> {
+    read_rows(path, |r: WindowsCsv<'_>, row| {
+        if r.end_ms < r.start_ms {
+            return Err(row.error_in(
+                "end_ms",
+                format!("end {} before start {}", r.end_ms, r.start_ms),
+            ));
+        }
+        if r.duration_ms != r.end_ms - r.start_ms {
+            return Err(row.error_in(
+                "duration_ms",
                 format!(
-                    "{duration} is not end_ms - start_ms = {}",
-                    end_ms - start_ms
+                    "{} is not end_ms - start_ms = {}",
+                    r.duration_ms,
+                    r.end_ms - r.start_ms
                 ),
             ));
         }
-        out.push(WindowRow {
-            id: r.run_id(c[0], c[1], c[2])?,
-            window: WindowRecord {
-                server: r.parse(c[3])?,
-                app_pool: r.text(c[4]).to_string(),
-                start_ms,
-                end_ms,
-                cause: r.with(c[8], |s| {
-                    SpawnCause::parse(s).ok_or_else(|| format!("unknown cause `{s}`"))
-                })?,
-                rollover: r.parse(c[9])?,
-                rejected_requests: r.parse(c[10])?,
-                users_affected: r.parse(c[11])?,
-            },
-        });
-    }
-    Ok(out)
+        let (id, window) = r.into_parts();
+        Ok(Some(WindowRow { id, window }))
+    })
 }
 
 /// Reads the rows of `timeseries.csv` whose run `keep` accepts (the file
@@ -288,27 +288,10 @@ pub fn read_timeseries(
     path: &Path,
     mut keep: impl FnMut(RunId) -> bool,
 ) -> Result<Vec<BucketRow>, ReadError> {
-    let mut out = Vec::new();
-    let mut file = CsvFile::open(path)?;
-    let c = file.columns(&crate::output::csv::TIMESERIES_COLUMNS)?;
-    while let Some(r) = file.next_record()? {
-        let id = r.run_id(c[0], c[1], c[2])?;
-        if !keep(id) {
-            continue;
-        }
-        out.push(BucketRow {
-            id,
-            bucket: BucketRecord {
-                bucket_start_ms: r.parse(c[3])?,
-                requests: r.parse(c[4])?,
-                rejected: r.parse(c[5])?,
-                unavailable: r.parse(c[6])?,
-                servers_in_pool: r.parse(c[7])?,
-                workers_failing: r.parse(c[8])?,
-            },
-        });
-    }
-    Ok(out)
+    read_rows(path, |r: TimeseriesCsv, _| {
+        let (id, bucket) = r.into_parts();
+        Ok(keep(id).then_some(BucketRow { id, bucket }))
+    })
 }
 
 /// Reads the rows of `timeline.csv` whose run `keep` accepts.
@@ -316,64 +299,58 @@ pub fn read_timeline(
     path: &Path,
     mut keep: impl FnMut(RunId) -> bool,
 ) -> Result<Vec<TimelineRow>, ReadError> {
-    let mut out = Vec::new();
-    let mut file = CsvFile::open(path)?;
-    let c = file.columns(&crate::output::csv::TIMELINE_COLUMNS)?;
-    while let Some(r) = file.next_record()? {
-        let id = r.run_id(c[0], c[1], c[2])?;
-        if !keep(id) {
-            continue;
+    read_rows(path, |r: TimelineCsv<'_>, row| {
+        if r.end_ms < r.start_ms {
+            return Err(row.error_in(
+                "end_ms",
+                format!("end {} before start {}", r.end_ms, r.start_ms),
+            ));
         }
-        let start_ms: u64 = r.parse(c[6])?;
-        let end_ms: u64 = r.parse(c[7])?;
-        if end_ms < start_ms {
-            return Err(r.error(c[7], format!("end {end_ms} before start {start_ms}")));
-        }
-        out.push(TimelineRow {
-            id,
-            interval: StateInterval {
-                server: r.parse(c[3])?,
-                app_pool: r.text(c[4]).to_string(),
-                state: r.with(c[5], |s| {
-                    parse_state(s).ok_or_else(|| format!("unknown state `{s}`"))
-                })?,
-                start_ms,
-                end_ms,
-            },
-        });
-    }
-    Ok(out)
+        let (id, interval) = r.into_parts();
+        Ok(keep(id).then_some(TimelineRow { id, interval }))
+    })
 }
 
 /// Reads `rollovers.csv`.
 pub fn read_rollovers(path: &Path) -> Result<Vec<RolloverRow>, ReadError> {
-    let mut out = Vec::new();
-    let mut file = CsvFile::open(path)?;
-    let c = file.columns(&crate::output::csv::ROLLOVERS_COLUMNS)?;
-    while let Some(r) = file.next_record()? {
-        out.push(RolloverRow {
-            id: r.run_id(c[0], c[1], c[2])?,
-            rollover: RolloverRecord {
-                key: r.parse(c[3])?,
-                publish_ms: r.parse(c[4])?,
-                sign_ms: r.parse(c[5])?,
-                retire_previous_ms: r.parse(c[6])?,
-            },
-        });
-    }
-    Ok(out)
+    read_rows(path, |r: RolloversCsv, _| {
+        let (id, rollover) = r.into_parts();
+        Ok(Some(RolloverRow { id, rollover }))
+    })
+}
+
+/// Reads `events.csv`.
+pub fn read_events(path: &Path) -> Result<Vec<EventsCsv<'static>>, ReadError> {
+    read_rows(path, |r: EventsCsv<'static>, _| Ok(Some(r)))
+}
+
+/// Reads `sweep.csv`: `point`, the swept keys, then the columns of `runs.csv`.
+pub fn read_sweep(path: &Path) -> Result<SweptTable<RunRow>, ReadError> {
+    let t = read_swept::<RunsCsv<'static>>(path)?;
+    Ok(SweptTable {
+        parameters: t.parameters,
+        rows: t
+            .rows
+            .into_iter()
+            .map(|s| Swept {
+                point: s.point,
+                values: s.values,
+                row: RunRow::from(s.row),
+            })
+            .collect(),
+    })
 }
 
 /// Reads `sweep_summary.csv` (one row per point): `point`, the varied
 /// parameters, `replications`, then per metric m of [`METRIC_COLUMNS`] and
-/// group g of `off`, `on`, `saved` the columns `m_g_mean,m_g_ci_low,m_g_ci_high`.
-/// An empty mean means the group did not run (its bounds must be empty too);
-/// empty, `nan` or `NaN` CI bounds read as absent, but not only one of them.
+/// group g the columns [`wide_summary_column`]`(m, g, part)` of each part
+/// `mean`, `ci_low`, `ci_high`. An empty mean means the group did not run
+/// (its bounds must be empty too); empty, `nan` or `NaN` CI bounds read as
+/// absent, but not only one of them.
 pub fn read_sweep_summary(path: &Path) -> Result<SweepSummary, ReadError> {
-    const GROUPS: [&str; 3] = ["off", "on", "saved"];
     let mut file = CsvFile::open(path)?;
-    let point = file.column("point")?;
-    let replications = file.column("replications")?;
+    let point = file.column(POINT_COLUMN)?;
+    let replications = file.column(REPLICATIONS_COLUMN)?;
     if replications <= point {
         return Err(ReadError::Record {
             file: path.to_path_buf(),
@@ -385,9 +362,9 @@ pub fn read_sweep_summary(path: &Path) -> Result<SweepSummary, ReadError> {
     let mut metric_cols = Vec::new();
     for m in METRIC_COLUMNS {
         let mut groups = [[0; 3]; 3];
-        for (cols, g) in groups.iter_mut().zip(GROUPS) {
-            for (col, part) in cols.iter_mut().zip(["mean", "ci_low", "ci_high"]) {
-                *col = file.column(&format!("{m}_{g}_{part}"))?;
+        for (cols, g) in groups.iter_mut().zip(Group::ALL) {
+            for (col, part) in cols.iter_mut().zip(WIDE_PARTS) {
+                *col = file.column(&wide_summary_column(m, g, part))?;
             }
         }
         metric_cols.push(groups);
@@ -443,6 +420,58 @@ pub fn parse_state(s: &str) -> Option<StateKind> {
     .find(|k| k.as_str() == s)
 }
 
+/// Reads a table of `T` records: checks that the header has every column
+/// of `T` (extra columns are ignored), then hands each record and its
+/// context to `each`, which keeps, drops (`None`) or refuses it.
+fn read_rows<T: DeserializeOwned, U>(
+    path: &Path,
+    mut each: impl FnMut(T, &Row<'_>) -> Result<Option<U>, ReadError>,
+) -> Result<Vec<U>, ReadError> {
+    let mut file = CsvFile::open(path)?;
+    file.require(columns::<T>())?;
+    let mut out = Vec::new();
+    while let Some(r) = file.next_record()? {
+        let record = r.deserialize::<T>()?;
+        if let Some(u) = each(record, &r)? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a [`Swept`] table whose rows end with `T`: the swept keys are
+/// the columns between `point` and the first column of `T`.
+fn read_swept<T: DeserializeOwned>(path: &Path) -> Result<SweptTable<T>, ReadError> {
+    let mut file = CsvFile::open(path)?;
+    let tail = columns::<T>();
+    let point = file.column(POINT_COLUMN)?;
+    let first = tail
+        .first()
+        .map_or(Ok(file.header.len()), |c| file.column(c))?;
+    if point != 0 || first <= point || file.header.len() != first + tail.len() {
+        return Err(ReadError::Record {
+            file: path.to_path_buf(),
+            line: 1,
+            message: format!(
+                "expected `point`, the swept keys, then the columns {}",
+                tail.join(",")
+            ),
+        });
+    }
+    file.require(tail)?;
+    let parameters = file.header[point + 1..first].to_vec();
+    let mut rows = Vec::new();
+    while let Some(r) = file.next_record()? {
+        let row = r.deserialize_from::<T>(first)?;
+        rows.push(Swept {
+            point: r.parse(point)?,
+            values: Cow::Owned((point + 1..first).map(|i| r.text(i).to_string()).collect()),
+            row,
+        });
+    }
+    Ok(SweptTable { parameters, rows })
+}
+
 /// A CSV file being read, with its header.
 struct CsvFile {
     path: PathBuf,
@@ -496,12 +525,9 @@ impl CsvFile {
             })
     }
 
-    fn columns<const N: usize>(&self, names: &[&str; N]) -> Result<[usize; N], ReadError> {
-        let mut out = [0; N];
-        for (o, n) in out.iter_mut().zip(names) {
-            *o = self.column(n)?;
-        }
-        Ok(out)
+    /// Checks that the header has every column of `names`.
+    fn require(&self, names: &[&str]) -> Result<(), ReadError> {
+        names.iter().try_for_each(|n| self.column(n).map(|_| ()))
     }
 
     fn next_record(&mut self) -> Result<Option<Row<'_>>, ReadError> {
@@ -516,6 +542,7 @@ impl CsvFile {
         Ok(Some(Row {
             path: &self.path,
             header: &self.header,
+            index: &self.index,
             record: &self.record,
             line,
         }))
@@ -548,11 +575,44 @@ fn csv_error(path: &Path, e: csv::Error) -> ReadError {
 struct Row<'a> {
     path: &'a Path,
     header: &'a [String],
+    index: &'a HashMap<String, usize>,
     record: &'a csv::StringRecord,
     line: u64,
 }
 
 impl Row<'_> {
+    /// The record as a `T` (columns found by name; the first of a
+    /// duplicated name counts).
+    fn deserialize<T: DeserializeOwned>(&self) -> Result<T, ReadError> {
+        self.deserialize_from(0)
+    }
+
+    /// The columns from `first` on as a `T`.
+    fn deserialize_from<T: DeserializeOwned>(&self, first: usize) -> Result<T, ReadError> {
+        let cells = self
+            .header
+            .iter()
+            .zip(self.record.iter())
+            .enumerate()
+            .skip(first)
+            .filter(|(i, (name, _))| self.index.get(*name) == Some(i))
+            .map(|(i, (name, text))| (i, name.as_str(), text));
+        de::from_cells(cells).map_err(|e| match e.column {
+            Some(col) => self.error(col, e.message),
+            None => ReadError::Record {
+                file: self.path.to_path_buf(),
+                line: self.line,
+                message: e.message,
+            },
+        })
+    }
+
+    /// An error in the column named `column`.
+    fn error_in(&self, column: &str, message: String) -> ReadError {
+        let col = self.index.get(column).copied().unwrap_or(0);
+        self.error(col, message)
+    }
+
     fn text(&self, col: usize) -> &str {
         // The reader rejects records shorter than the header.
         self.record.get(col).unwrap_or("")
@@ -631,22 +691,6 @@ impl Row<'_> {
             ci_high,
         }))
     }
-
-    fn boolean(&self, col: usize) -> Result<bool, ReadError> {
-        self.with(col, |s| match s {
-            "false" => Ok(false),
-            "true" => Ok(true),
-            _ => Err(format!("expected `false` or `true`, found `{s}`")),
-        })
-    }
-
-    fn run_id(&self, seed: usize, rep: usize, flag: usize) -> Result<RunId, ReadError> {
-        Ok(RunId {
-            seed: self.parse(seed)?,
-            replication: self.parse(rep)?,
-            read_session: self.boolean(flag)?,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -677,35 +721,139 @@ mod tests {
         }
     }
 
+    /// The header line of `bytes`: the columns of its record type.
+    fn header_of(bytes: &[u8]) -> Vec<String> {
+        let line = bytes.split(|&b| b == b'\n').next().unwrap();
+        String::from_utf8(line.to_vec())
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    }
+
     #[test]
-    fn round_trips_every_writer() {
-        let d = TempDir::new("roundtrip");
+    fn runs_round_trip() {
+        let d = TempDir::new("runs");
+        let (off, mut on) = (sample_run(false), sample_run(true));
+        on.totals.fingerprint = u64::MAX;
+        let bytes = w::runs_csv("a,\"b\"", &[&off, &on]).unwrap();
+        assert_eq!(header_of(&bytes), columns::<RunsCsv>());
+        let rows = read_runs(&d.file("runs.csv", &bytes)).unwrap();
+        let expected = |r: &crate::metrics::RunResult| RunRow {
+            scenario: "a,\"b\"".into(),
+            id: r.id,
+            requests: 1000,
+            accepted: 990,
+            rejected: 8,
+            unavailable: 2,
+            windows: 2,
+            window_ms_total: 1_804_000,
+            window_ms_max: 1_802_000,
+            window_ms_p50: 2_000,
+            window_ms_p95: 1_802_000,
+            users_affected: 3,
+            episodes: 4,
+            user_minutes: 1.667,
+            events: 1234,
+            fingerprint: r.totals.fingerprint,
+        };
+        assert_eq!(rows, [expected(&off), expected(&on)]);
+    }
+
+    #[test]
+    fn windows_round_trip() {
+        let d = TempDir::new("windows");
         let (off, on) = (sample_run(false), sample_run(true));
-        let runs = [&off, &on];
+        let bytes = w::windows_csv(&[&off, &on]).unwrap();
+        assert_eq!(header_of(&bytes), columns::<WindowsCsv>());
+        let rows = read_windows(&d.file("windows.csv", &bytes)).unwrap();
+        let expected: Vec<WindowRow> = [&off, &on]
+            .iter()
+            .flat_map(|r| {
+                r.windows.iter().map(|w| WindowRow {
+                    id: r.id,
+                    window: w.clone(),
+                })
+            })
+            .collect();
+        assert_eq!(rows, expected);
+    }
 
-        let rows = read_runs(&d.file("runs.csv", &w::runs_csv("demo", &runs))).unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[1].id, on.id);
-        assert_eq!(rows[0].window_ms_total, 1_804_000);
-        assert_eq!(rows[0].fingerprint, 0xab);
-        assert!((rows[0].user_minutes - 1.667).abs() < 1e-9);
+    #[test]
+    fn timeseries_round_trip() {
+        let d = TempDir::new("timeseries");
+        let (off, on) = (sample_run(false), sample_run(true));
+        let bytes = w::timeseries_csv(&[&off, &on]).unwrap();
+        assert_eq!(header_of(&bytes), columns::<TimeseriesCsv>());
+        let path = d.file("timeseries.csv", &bytes);
+        let all = read_timeseries(&path, |_| true).unwrap();
+        let expected: Vec<BucketRow> = [&off, &on]
+            .iter()
+            .flat_map(|r| {
+                r.timeseries
+                    .iter()
+                    .map(|&bucket| BucketRow { id: r.id, bucket })
+            })
+            .collect();
+        assert_eq!(all, expected);
+        let on_only = read_timeseries(&path, |id| id.read_session).unwrap();
+        assert_eq!(on_only, expected[2..]);
+    }
 
-        let wins = read_windows(&d.file("windows.csv", &w::windows_csv(&runs))).unwrap();
-        assert_eq!(wins.len(), 4);
-        assert_eq!(wins[1].window, off.windows[1]);
+    #[test]
+    fn timeline_round_trip() {
+        let d = TempDir::new("timeline");
+        let (off, on) = (sample_run(false), sample_run(true));
+        let bytes = w::timeline_csv(&[&off, &on]).unwrap();
+        assert_eq!(header_of(&bytes), columns::<TimelineCsv>());
+        let rows = read_timeline(&d.file("timeline.csv", &bytes), |_| true).unwrap();
+        let expected: Vec<TimelineRow> = [&off, &on]
+            .iter()
+            .flat_map(|r| {
+                r.timeline.iter().map(|s| TimelineRow {
+                    id: r.id,
+                    interval: s.clone(),
+                })
+            })
+            .collect();
+        assert_eq!(rows, expected);
+    }
 
-        let ts = read_timeseries(&d.file("ts.csv", &w::timeseries_csv(&runs)), |id| {
-            id.read_session
-        })
-        .unwrap();
-        assert_eq!(ts.len(), 2);
-        assert_eq!(ts[1].bucket, on.timeseries[1]);
+    #[test]
+    fn rollovers_round_trip() {
+        let d = TempDir::new("rollovers");
+        let (off, on) = (sample_run(false), sample_run(true));
+        let bytes = w::rollovers_csv(&[&off, &on]).unwrap();
+        assert_eq!(header_of(&bytes), columns::<RolloversCsv>());
+        let rows = read_rollovers(&d.file("rollovers.csv", &bytes)).unwrap();
+        let expected: Vec<RolloverRow> = [&off, &on]
+            .iter()
+            .flat_map(|r| {
+                r.rollovers
+                    .iter()
+                    .map(|&rollover| RolloverRow { id: r.id, rollover })
+            })
+            .collect();
+        assert_eq!(rows, expected);
+    }
 
-        let tl = read_timeline(&d.file("tl.csv", &w::timeline_csv(&runs)), |_| true).unwrap();
-        assert_eq!(tl[3].interval, on.timeline[1]);
-
-        let ro = read_rollovers(&d.file("ro.csv", &w::rollovers_csv(&runs))).unwrap();
-        assert_eq!(ro[0].rollover, off.rollovers[0]);
+    #[test]
+    fn events_round_trip() {
+        let d = TempDir::new("events");
+        let run = sample_run(true);
+        let pools = ["ews".to_string()];
+        let bytes = w::events_csv(&[&run], &pools).unwrap();
+        assert_eq!(header_of(&bytes), columns::<EventsCsv>());
+        let rows = read_events(&d.file("events.csv", &bytes)).unwrap();
+        let expected: Vec<EventsCsv<'_>> = run
+            .trace
+            .iter()
+            .map(|e| EventsCsv::new(&run.id, e, &pools))
+            .collect();
+        assert_eq!(rows, expected);
+        assert_eq!(rows[1].app_pool.as_deref(), Some("ews"));
+        assert_eq!(rows[1].detail, "user \"3\"");
+        assert_eq!((rows[0].server, rows[0].id()), (None, run.id));
     }
 
     #[test]

@@ -36,11 +36,27 @@ fn folder(name: &str) -> PathBuf {
 /// Writes the CSVs of `runs` as a run would.
 fn write_csvs(dir: &Path, scenario: &str, runs: &[RunResult]) {
     let refs: Vec<&RunResult> = runs.iter().collect();
-    write_file(&dir.join("runs.csv"), &csv::runs_csv(scenario, &refs)).unwrap();
-    write_file(&dir.join("windows.csv"), &csv::windows_csv(&refs)).unwrap();
-    write_file(&dir.join("timeseries.csv"), &csv::timeseries_csv(&refs)).unwrap();
-    write_file(&dir.join("timeline.csv"), &csv::timeline_csv(&refs)).unwrap();
-    write_file(&dir.join("rollovers.csv"), &csv::rollovers_csv(&refs)).unwrap();
+    write_file(
+        &dir.join("runs.csv"),
+        &csv::runs_csv(scenario, &refs).unwrap(),
+    )
+    .unwrap();
+    write_file(&dir.join("windows.csv"), &csv::windows_csv(&refs).unwrap()).unwrap();
+    write_file(
+        &dir.join("timeseries.csv"),
+        &csv::timeseries_csv(&refs).unwrap(),
+    )
+    .unwrap();
+    write_file(
+        &dir.join("timeline.csv"),
+        &csv::timeline_csv(&refs).unwrap(),
+    )
+    .unwrap();
+    write_file(
+        &dir.join("rollovers.csv"),
+        &csv::rollovers_csv(&refs).unwrap(),
+    )
+    .unwrap();
 }
 
 fn window(server: u32, pool: &str, start: u64, end: u64, cause: SpawnCause) -> WindowRecord {
@@ -454,7 +470,9 @@ fn a_malformed_csv_fails_only_the_charts_that_need_it() {
     assert_eq!(failed, ["timeline", "rejections", "windows"]);
     let msg = err.to_string();
     assert!(
-        msg.contains("windows.csv, line 6, column 9 (`cause`): unknown cause `sunspots`"),
+        msg.contains(
+            "windows.csv, line 6, column 9 (`cause`): unknown variant `sunspots`, expected one of `initial`"
+        ),
         "{msg}"
     );
     assert_eq!(names(&err.written), ["impact.png", "impact.svg"]);

@@ -5,7 +5,9 @@
 use crate::common::{run_with, scenario};
 use hmasim::model::event::{Event, WindowSource};
 use hmasim::model::keys::KeySet;
-use hmasim::output::csv;
+use hmasim::output::table::{
+    self, RolloversCsv, RunsCsv, TimelineCsv, TimeseriesCsv, WindowsCsv, columns,
+};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -76,12 +78,12 @@ fn outputs_md_names_every_column_of_every_per_run_file() {
     let doc = read("docs/outputs.md");
     let spans = code_spans(&doc);
     let all = [
-        &csv::RUNS_COLUMNS[..],
-        &csv::WINDOWS_COLUMNS[..],
-        &csv::TIMESERIES_COLUMNS[..],
-        &csv::TIMELINE_COLUMNS[..],
-        &csv::ROLLOVERS_COLUMNS[..],
-        &csv::EVENTS_COLUMNS[..],
+        columns::<RunsCsv>(),
+        columns::<WindowsCsv>(),
+        columns::<TimeseriesCsv>(),
+        columns::<TimelineCsv>(),
+        columns::<RolloversCsv>(),
+        columns::<table::EventsCsv>(),
     ];
     for column in all.into_iter().flatten() {
         let named = spans
