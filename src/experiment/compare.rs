@@ -19,16 +19,23 @@
 //! Per-replication differences of counts are integers; user-minutes and every
 //! summary value have three decimals. The number of pairs is the number of
 //! `rep` rows.
+//!
+//! `compare_summary.csv` holds the same summary in long form, for tools
+//! that want one observation per row: one row per metric with
+//! `metric,n,mean,sd,ci_low,ci_high,share_helped` ([`CompareSummaryCsv`]),
+//! the numbers written exactly as in `compare.csv`.
 
 use std::io;
 
 use super::row::{METRICS, RunRow, fixed};
 use crate::metrics::stats::{Summary, summarize};
 use crate::output::csv::CsvWriter;
-use crate::output::table::compare_columns;
+use crate::output::table::{CompareSummaryCsv, Fixed, compare_columns};
 
 /// Name of the file.
 pub const FILE: &str = "compare.csv";
+/// Name of the summary in long form.
+pub const SUMMARY_FILE: &str = "compare_summary.csv";
 
 /// Flag-off and flag-on rows of the same seed and replication, in row order.
 pub fn pairs(rows: &[RunRow]) -> Vec<(&RunRow, &RunRow)> {
@@ -119,6 +126,31 @@ pub fn compare_csv(rows: &[RunRow]) -> io::Result<Option<Vec<u8>>> {
     w.finish().map(Some)
 }
 
+/// `compare_summary.csv` for the rows of one point (in run order): one row
+/// per metric of [`METRICS`]; `None` when not both flag values ran.
+pub fn compare_summary_csv(rows: &[RunRow]) -> io::Result<Option<Vec<u8>>> {
+    let Some(summary) = paired(rows) else {
+        return Ok(None);
+    };
+    let mut w = CsvWriter::new(crate::output::table::columns::<CompareSummaryCsv>());
+    for ((metric, s), &share) in METRICS
+        .iter()
+        .zip(&summary.differences)
+        .zip(&summary.share_helped)
+    {
+        w.record(&CompareSummaryCsv {
+            metric: (*metric).into(),
+            n: summary.pairs as u64,
+            mean: s.mean.map(Fixed),
+            sd: s.sd.map(Fixed),
+            ci_low: s.ci95.map(|c| Fixed(c.0)),
+            ci_high: s.ci95.map(|c| Fixed(c.1)),
+            share_helped: Fixed(share),
+        });
+    }
+    w.finish().map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +222,75 @@ mod tests {
         let text = String::from_utf8(compare_csv(&rows).unwrap().unwrap()).unwrap();
         assert!(text.contains("\nsd,,,,,,,,,,,,,,\n"), "{text}");
         assert_eq!(compare_csv(&rows[..1]).unwrap(), None);
+    }
+
+    /// Pairs whose differences vary, so that sd and CI are not trivial.
+    fn noisy() -> Vec<RunRow> {
+        (0..5u32)
+            .flat_map(|r| {
+                let i = 2 * r as usize;
+                let noise = u64::from(r * r) * 7_919;
+                [
+                    row(i, r, false, 1_802_000 + noise, 90_000 + noise),
+                    row(i + 1, r, true, 2_000 + noise / 3, 30_000),
+                ]
+            })
+            .collect()
+    }
+
+    /// compare_summary.csv says what the summary rows of compare.csv say,
+    /// one metric per row, with the same text for every number.
+    #[test]
+    fn compare_summary_is_the_summary_of_compare_csv_in_long_form() {
+        for rows in [noisy(), noisy()[..2].to_vec()] {
+            let wide = String::from_utf8(compare_csv(&rows).unwrap().unwrap()).unwrap();
+            let long = String::from_utf8(compare_summary_csv(&rows).unwrap().unwrap()).unwrap();
+            let wide: Vec<Vec<&str>> = wide.lines().map(|l| l.split(',').collect()).collect();
+            let long: Vec<Vec<&str>> = long.lines().map(|l| l.split(',').collect()).collect();
+            assert_eq!(
+                long[0],
+                [
+                    "metric",
+                    "n",
+                    "mean",
+                    "sd",
+                    "ci_low",
+                    "ci_high",
+                    "share_helped"
+                ]
+            );
+            assert_eq!(long.len(), 1 + METRICS.len());
+            let pairs = wide.iter().filter(|l| l[0] == "rep").count();
+            for (m, line) in long[1..].iter().enumerate() {
+                assert_eq!(line[0], METRICS[m]);
+                assert_eq!(line[1], pairs.to_string());
+                for (c, label) in ["mean", "sd", "ci_low", "ci_high", "share_helped"]
+                    .iter()
+                    .enumerate()
+                {
+                    let w = wide.iter().find(|l| l[0] == *label).unwrap();
+                    assert_eq!(line[2 + c], w[3 + m], "{label} of {}", METRICS[m]);
+                }
+            }
+        }
+        assert_eq!(compare_summary_csv(&noisy()[..1]).unwrap(), None);
+    }
+
+    #[test]
+    fn compare_summary_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, rows) in [("five", noisy()), ("one", noisy()[..2].to_vec())] {
+            let bytes = compare_summary_csv(&rows).unwrap().unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let read = crate::output::read::read_compare_summary(&path).unwrap();
+            assert_eq!(read.len(), METRICS.len());
+            let paired = paired(&rows).unwrap();
+            assert!(read.iter().all(|r| r.n == paired.pairs as u64));
+            assert_eq!(read[5].metric, "window_ms_total");
+            assert_eq!(read[5].sd.is_some(), paired.pairs > 1);
+            // Written again, the records read give the same bytes.
+            assert_eq!(crate::output::csv::table(read).unwrap(), bytes);
+        }
     }
 }

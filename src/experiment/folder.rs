@@ -5,7 +5,7 @@
 //! ```text
 //! DIR/runs.csv windows.csv timeseries.csv timeline.csv rollovers.csv
 //!     events.csv        (only with --trace)
-//!     compare.csv       (when both flag values ran)
+//!     compare.csv compare_summary.csv   (when both flag values ran)
 //!     manifest.json
 //!     scenario.toml     (the exact bytes of the scenario file run)
 //!     shard_index.csv   (only in a shard folder)
@@ -13,7 +13,7 @@
 //! ```
 //!
 //! With a sweep, the per-run files of point i go to `DIR/point-00i/` (with
-//! that point's `compare.csv`), and `DIR` holds `sweep.csv`,
+//! that point's `compare.csv` and `compare_summary.csv`), and `DIR` holds `sweep.csv`,
 //! `sweep_summary.csv`, `manifest.json`, `scenario.toml` and the charts.
 //!
 //! Writing is all or nothing: every file goes to a fresh staging folder
@@ -368,6 +368,9 @@ impl AppendFile {
     }
 }
 
+/// A summary file of one point, from its runs' rows (`None`: not written).
+type PointTable = fn(&[RunRow]) -> std::io::Result<Option<Vec<u8>>>;
+
 /// The point whose per-run files are being written.
 struct OpenPoint {
     /// Position in the manifest's points.
@@ -381,7 +384,7 @@ struct OpenPoint {
 /// Writes a result folder from the runs' outputs, given one at a time in
 /// run order: each run's rows are appended to the per-run files of its
 /// point (and to `sweep.csv`) at once, so only the runs' [`RunRow`]s stay in
-/// memory; the summaries (`compare.csv`, `sweep_summary.csv`,
+/// memory; the summaries (`compare.csv`, `compare_summary.csv`, `sweep_summary.csv`,
 /// `shard_index.csv`) and `manifest.json` are written from them by
 /// [`FolderWriter::finish`], which then commits the folder. The bytes are
 /// those of every file written at once: headers, then the runs' blocks in
@@ -516,7 +519,8 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         Ok(())
     }
 
-    /// Closes the open point's files and writes its `compare.csv`.
+    /// Closes the open point's files and writes its `compare.csv` and
+    /// `compare_summary.csv`.
     fn close_point(&mut self) -> Result<(), ExperimentError> {
         let Some(open) = self.open.take() else {
             return Ok(());
@@ -526,11 +530,18 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         }
         if self.complete {
             let dir = PathBuf::from(&self.manifest.points[open.position].dir);
-            let rel = dir.join(compare::FILE);
-            let bytes = compare::compare_csv(&self.rows[open.first_row..])
-                .map_err(|e| ExperimentError::io(self.staging.shown(&rel), e))?;
-            if let Some(bytes) = bytes {
-                self.staging.write(&rel, &bytes)?;
+            let rows = &self.rows[open.first_row..];
+            let tables: [(&str, PointTable); 2] = [
+                (compare::FILE, compare::compare_csv),
+                (compare::SUMMARY_FILE, compare::compare_summary_csv),
+            ];
+            for (name, table) in tables {
+                let rel = dir.join(name);
+                let bytes =
+                    table(rows).map_err(|e| ExperimentError::io(self.staging.shown(&rel), e))?;
+                if let Some(bytes) = bytes {
+                    self.staging.write(&rel, &bytes)?;
+                }
             }
         }
         Ok(())

@@ -19,8 +19,8 @@ use serde::de::DeserializeOwned;
 
 use super::de;
 use super::table::{
-    EventsCsv, Group, POINT_COLUMN, REPLICATIONS_COLUMN, RolloversCsv, RunsCsv, Swept, TimelineCsv,
-    TimeseriesCsv, WIDE_PARTS, WindowsCsv, columns, wide_summary_column,
+    CompareSummaryCsv, EventsCsv, Group, POINT_COLUMN, REPLICATIONS_COLUMN, RolloversCsv, RunsCsv,
+    Swept, TimelineCsv, TimeseriesCsv, WIDE_PARTS, WindowsCsv, columns, wide_summary_column,
 };
 use crate::metrics::{BucketRecord, RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
 use crate::output::csv::METRIC_COLUMNS;
@@ -322,6 +322,11 @@ pub fn read_rollovers(path: &Path) -> Result<Vec<RolloverRow>, ReadError> {
 /// Reads `events.csv`.
 pub fn read_events(path: &Path) -> Result<Vec<EventsCsv<'static>>, ReadError> {
     read_rows(path, |r: EventsCsv<'static>, _| Ok(Some(r)))
+}
+
+/// Reads `compare_summary.csv`.
+pub fn read_compare_summary(path: &Path) -> Result<Vec<CompareSummaryCsv<'static>>, ReadError> {
+    read_rows(path, |r: CompareSummaryCsv<'static>, _| Ok(Some(r)))
 }
 
 /// Reads `sweep.csv`: `point`, the swept keys, then the columns of `runs.csv`.

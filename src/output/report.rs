@@ -9,8 +9,8 @@
 //! labelled with its caption, every table has a caption and column headers,
 //! and one quantity has one unit on the whole page (durations in minutes).
 //! Headline numbers are recomputed from `runs.csv` (means with 95% Student t
-//! intervals); the summary rows of `compare.csv`, when present, are shown as
-//! written.
+//! intervals); the paired differences of `compare_summary.csv`, when
+//! present, are shown in the page's units.
 
 use std::fmt::Write as _;
 use std::io;
@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use super::atomic;
 use super::read::{self, RunRow};
+use super::table::Fixed;
 use crate::metrics::stats;
 use crate::output::charts::fmt_value;
 
@@ -62,10 +63,17 @@ const CHARTS: [(&str, &str); 8] = [
     ),
 ];
 
+/// The paired comparison's summary, one row per metric.
+const COMPARE_SUMMARY: &str = "compare_summary.csv";
+
 /// Files linked from the page when present.
-const FILES: [(&str, &str); 10] = [
+const FILES: [(&str, &str); 11] = [
     ("runs.csv", "one row per run"),
     ("compare.csv", "paired differences flag off − on"),
+    (
+        COMPARE_SUMMARY,
+        "paired differences: mean, sd, 95% CI, share helped, one row per metric",
+    ),
     ("windows.csv", "every failure window"),
     ("timeseries.csv", "per-bucket counts"),
     ("timeline.csv", "server and worker states"),
@@ -273,8 +281,9 @@ fn headline(h: &mut String, dir: &Path) {
             return;
         }
     };
-    // The paired differences come from compare.csv when it is there; they
-    // are computed here only for a folder without it.
+    // The paired differences come from compare_summary.csv when it is
+    // there; they are computed here only for a folder without it (older
+    // folders have only compare.csv).
     let compare = compare_table(dir);
     let flags: Vec<bool> = [false, true]
         .into_iter()
@@ -346,7 +355,7 @@ fn headline(h: &mut String, dir: &Path) {
     match compare {
         Some(Ok(table)) => h.push_str(&table),
         Some(Err(e)) => {
-            let _ = writeln!(h, "<p>compare.csv could not be read: {}</p>", esc(&e));
+            let _ = writeln!(h, "<p>{COMPARE_SUMMARY} could not be read: {}</p>", esc(&e));
         }
         None => {}
     }
@@ -397,37 +406,22 @@ fn metric_label(column: &str) -> String {
     label.to_string()
 }
 
-/// The summary of `compare.csv` (`row` = `mean`, `ci_low`, `ci_high`,
-/// `share_helped`; one column per metric) as a table with one row per
-/// metric; `None` without the file.
+/// `compare_summary.csv` (one row per metric: the paired differences'
+/// mean, CI and share helped) as a table; `None` without the file.
 fn compare_table(dir: &Path) -> Option<Result<String, String>> {
-    let path = dir.join("compare.csv");
+    let path = dir.join(COMPARE_SUMMARY);
     if !path.is_file() {
         return None;
     }
-    let table = match read::read_table(&path) {
-        Ok(t) => t,
+    let rows = match read::read_compare_summary(&path) {
+        Ok(r) => r,
         Err(e) => return Some(Err(e.to_string())),
     };
-    let Some(row_col) = table.header.iter().position(|c| c == "row") else {
-        return Some(Err("no `row` column".into()));
-    };
-    let summary = |name: &str| table.rows.iter().find(|r| r[row_col] == name);
-    let pairs = table.rows.iter().filter(|r| r[row_col] == "rep").count();
-    let (Some(mean), Some(low), Some(high), Some(share)) = (
-        summary("mean"),
-        summary("ci_low"),
-        summary("ci_high"),
-        summary("share_helped"),
-    ) else {
-        return Some(Err(
-            "summary rows (mean, ci_low, ci_high, share_helped) missing".into(),
-        ));
-    };
+    let pairs = rows.first().map_or(0, |r| r.n);
     let mut h = String::new();
     let _ = writeln!(
         h,
-        "<table>\n<caption>Paired difference flag off − flag on from <a href=\"compare.csv\">compare.csv</a> \
+        "<table>\n<caption>Paired difference flag off − flag on from <a href=\"{COMPARE_SUMMARY}\">{COMPARE_SUMMARY}</a> \
          ({pairs} pair{}): a positive difference means the flag lowered the metric.</caption>",
         if pairs == 1 { "" } else { "s" }
     );
@@ -435,31 +429,21 @@ fn compare_table(dir: &Path) -> Option<Result<String, String>> {
         "<tr><th scope=\"col\">metric</th><th scope=\"col\">mean difference</th>\
          <th scope=\"col\">95% CI</th><th scope=\"col\">pairs where the flag lowered it</th></tr>\n",
     );
-    for (i, column) in table.header.iter().enumerate() {
-        if ["row", "seed", "replication"].contains(&column.as_str()) {
-            continue;
-        }
-        // Numbers in the page's unit and re-rounded for reading; anything
-        // else shown as written.
-        let scale = metric_scale(column);
-        let value = |s: &str| match s.parse::<f64>() {
-            Ok(v) if v.is_finite() => fmt_value(v * scale),
-            _ => esc(s),
-        };
-        let ci = if low[i].is_empty() || high[i].is_empty() {
-            "–".to_string()
-        } else {
-            format!("[{}, {}]", value(&low[i]), value(&high[i]))
-        };
-        let share = match share[i].parse::<f64>() {
-            Ok(v) => format!("{:.0}%", v * 100.0),
-            Err(_) => esc(&share[i]),
+    for r in &rows {
+        // In the page's unit and re-rounded for reading.
+        let scale = metric_scale(&r.metric);
+        let value =
+            |x: Option<Fixed>| x.map_or_else(|| "–".to_string(), |v| fmt_value(v.0 * scale));
+        let ci = match (r.ci_low, r.ci_high) {
+            (Some(_), Some(_)) => format!("[{}, {}]", value(r.ci_low), value(r.ci_high)),
+            _ => "–".to_string(),
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{ci}</td><td class=\"num\">{share}</td></tr>",
-            esc(&metric_label(column)),
-            value(&mean[i]),
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{ci}</td><td class=\"num\">{:.0}%</td></tr>",
+            esc(&metric_label(&r.metric)),
+            value(r.mean),
+            r.share_helped.0 * 100.0,
         );
     }
     h.push_str("</table>\n");

@@ -517,6 +517,26 @@ fn key(seed: u64, replication: u32, read_session: bool) -> RunId {
     }
 }
 
+/// One `compare_summary.csv` row: the paired differences `off − on` of one
+/// metric over a point's pairs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareSummaryCsv<'a> {
+    /// The metric (a `runs.csv` column from `requests` to `user_minutes`).
+    pub metric: Cow<'a, str>,
+    /// Pairs.
+    pub n: u64,
+    /// Mean difference.
+    pub mean: Option<Fixed>,
+    /// Sample standard deviation (empty for one pair).
+    pub sd: Option<Fixed>,
+    /// 95% Student t interval of the mean, low bound (empty for one pair).
+    pub ci_low: Option<Fixed>,
+    /// High bound.
+    pub ci_high: Option<Fixed>,
+    /// Share of pairs with `off − on > 0`.
+    pub share_helped: Fixed,
+}
+
 /// Which runs a sweep summary value is over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

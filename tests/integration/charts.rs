@@ -609,25 +609,47 @@ fn a_sweep_with_one_flag_value_has_no_saving() {
 }
 
 #[test]
-fn report_takes_paired_differences_from_compare_csv() {
+fn report_takes_paired_differences_from_compare_summary_csv() {
     let dir = folder("compare");
     write_csvs(&dir, "o1", &[o1(false), o1(true)]);
-    let compare = "row,seed,replication,requests,rejected,user_minutes\n\
-                   rep,1,0,0,180,29.700\n\
-                   mean,,,0.000,180.000,29.700\n\
-                   sd,,,,,\n\
-                   ci_low,,,,,\n\
-                   ci_high,,,,,\n\
-                   share_helped,,,0.000,1.000,1.000\n";
-    write_file(&dir.join("compare.csv"), compare.as_bytes()).unwrap();
+    let summary = "metric,n,mean,sd,ci_low,ci_high,share_helped\n\
+                   requests,3,0.000,0.000,0.000,0.000,0.000\n\
+                   window_ms_total,3,1800000.000,0.000,1800000.000,1800000.000,1.000\n\
+                   user_minutes,3,29.700,1.000,27.216,32.184,0.667\n";
+    write_file(&dir.join("compare_summary.csv"), summary.as_bytes()).unwrap();
     let html = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
-    assert!(html.contains("from <a href=\"compare.csv\">compare.csv</a> (1 pair)"));
+    assert!(
+        html.contains("from <a href=\"compare_summary.csv\">compare_summary.csv</a> (3 pairs)"),
+        "{html}"
+    );
     assert!(html.contains(
         "<tr><td>user-minutes in prompt loops</td><td class=\"num\">29.70</td>\
-         <td class=\"num\">–</td><td class=\"num\">100%</td></tr>"
+         <td class=\"num\">[27.22, 32.18]</td><td class=\"num\">67%</td></tr>"
     ));
+    // Durations in minutes, like every table of the page.
+    assert!(html.contains(
+        "<tr><td>failure-window time [min]</td><td class=\"num\">30</td>\
+         <td class=\"num\">[30, 30]</td><td class=\"num\">100%</td></tr>"
+    ));
+    assert!(html.contains("<a href=\"compare_summary.csv\">compare_summary.csv</a>: paired"));
     // Not computed a second time from runs.csv.
     assert!(!html.contains("difference off − on"));
+
+    // A malformed file is named on the page, which is still written.
+    let bad = summary.replace("29.700", "lots");
+    write_file(&dir.join("compare_summary.csv"), bad.as_bytes()).unwrap();
+    let html = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
+    assert!(
+        html.contains(
+            "compare_summary.csv, line 4, column 3 (`mean`): expected a number, found `lots`"
+        ),
+        "{html}"
+    );
+
+    // A folder without it (older hmasim) gets the differences from runs.csv.
+    fs::remove_file(dir.join("compare_summary.csv")).unwrap();
+    let html = fs::read_to_string(write_report(&dir, &ReportInfo::default()).unwrap()).unwrap();
+    assert!(html.contains("difference off − on"));
 }
 
 /// The report folder, drawn once and shared by the report tests.

@@ -171,6 +171,7 @@ fn the_same_scenario_run_twice_writes_byte_identical_files() {
         "timeseries.csv",
         "events.csv",
         "compare.csv",
+        "compare_summary.csv",
         "manifest.json",
     ] {
         assert!(

@@ -74,7 +74,7 @@ fn every_key_of_the_full_example_has_a_row_in_scenario_md() {
 }
 
 #[test]
-fn outputs_md_names_every_column_of_every_per_run_file() {
+fn outputs_md_names_every_column_of_every_record_table() {
     let doc = read("docs/outputs.md");
     let spans = code_spans(&doc);
     let all = [
@@ -84,6 +84,7 @@ fn outputs_md_names_every_column_of_every_per_run_file() {
         columns::<TimelineCsv>(),
         columns::<RolloversCsv>(),
         columns::<table::EventsCsv>(),
+        columns::<table::CompareSummaryCsv>(),
     ];
     for column in all.into_iter().flatten() {
         let named = spans

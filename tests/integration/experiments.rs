@@ -128,6 +128,13 @@ fn paired_comparison_saves_exactly_the_hold_with_a_zero_width_ci() {
         compare_cell(&compare, "share_helped", "user_minutes"),
         "1.000"
     );
+    // The same summary, one row per metric.
+    let summary = std::fs::read_to_string(dir.join("res/compare_summary.csv")).unwrap();
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines[0], "metric,n,mean,sd,ci_low,ci_high,share_helped");
+    assert_eq!(lines.len(), 1 + 12, "{summary}");
+    assert!(lines.contains(&"window_ms_total,3,1800000.000,0.000,1800000.000,1800000.000,1.000"));
+    assert!(lines.contains(&"user_minutes,3,30.000,0.000,30.000,30.000,1.000"));
     // The headline says so too.
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

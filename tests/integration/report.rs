@@ -103,7 +103,13 @@ fn every_link_still_resolves_after_the_folder_is_moved() {
         );
     }
     let point = fs::read_to_string(moved.join("point-000/index.html")).unwrap();
-    for link in ["runs.csv", "compare.csv", "timeline.png", "rejections.svg"] {
+    for link in [
+        "runs.csv",
+        "compare.csv",
+        "compare_summary.csv",
+        "timeline.png",
+        "rejections.svg",
+    ] {
         assert!(
             point.contains(&format!("href=\"{link}\"")),
             "{link} not linked"
