@@ -13,8 +13,9 @@
 //! ```
 //!
 //! With a sweep, the per-run files of point i go to `DIR/point-00i/` (with
-//! that point's `compare.csv` and `compare_summary.csv`), and `DIR` holds `sweep.csv`,
-//! `sweep_summary.csv`, `manifest.json`, `scenario.toml` and the charts.
+//! that point's `compare.csv` and `compare_summary.csv`), and `DIR` holds
+//! `sweep.csv`, `sweep_summary.csv`, `sweep_summary_long.csv`,
+//! `manifest.json`, `scenario.toml` and the charts.
 //!
 //! Writing is all or nothing: every file goes to a fresh staging folder
 //! beside `DIR` ([`Staging`]), `.DIR.partial-PID`, and the staging folder is
@@ -371,6 +372,9 @@ impl AppendFile {
 /// A summary file of one point, from its runs' rows (`None`: not written).
 type PointTable = fn(&[RunRow]) -> std::io::Result<Option<Vec<u8>>>;
 
+/// A summary file of a sweep, from its keys and points.
+type SweepTable = fn(&[String], &[PointRows<'_>]) -> std::io::Result<Vec<u8>>;
+
 /// The point whose per-run files are being written.
 struct OpenPoint {
     /// Position in the manifest's points.
@@ -384,7 +388,8 @@ struct OpenPoint {
 /// Writes a result folder from the runs' outputs, given one at a time in
 /// run order: each run's rows are appended to the per-run files of its
 /// point (and to `sweep.csv`) at once, so only the runs' [`RunRow`]s stay in
-/// memory; the summaries (`compare.csv`, `compare_summary.csv`, `sweep_summary.csv`,
+/// memory; the summaries (`compare.csv`, `compare_summary.csv`,
+/// `sweep_summary.csv`, `sweep_summary_long.csv`,
 /// `shard_index.csv`) and `manifest.json` are written from them by
 /// [`FolderWriter::finish`], which then commits the folder. The bytes are
 /// those of every file written at once: headers, then the runs' blocks in
@@ -570,10 +575,19 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
                     rows: by_point[p.point].iter().map(|&i| self.rows[i]).collect(),
                 })
                 .collect();
-            let rel = Path::new(sweep_tables::SUMMARY_FILE);
-            let bytes = sweep_tables::sweep_summary_csv(&manifest.sweep_keys, &points)
-                .map_err(|e| ExperimentError::io(self.staging.shown(rel), e))?;
-            self.staging.write(rel, &bytes)?;
+            let tables: [(&str, SweepTable); 2] = [
+                (sweep_tables::SUMMARY_FILE, sweep_tables::sweep_summary_csv),
+                (
+                    sweep_tables::LONG_SUMMARY_FILE,
+                    sweep_tables::sweep_summary_long_csv,
+                ),
+            ];
+            for (name, table) in tables {
+                let rel = Path::new(name);
+                let bytes = table(&manifest.sweep_keys, &points)
+                    .map_err(|e| ExperimentError::io(self.staging.shown(rel), e))?;
+                self.staging.write(rel, &bytes)?;
+            }
         }
         if !self.complete {
             let entries: Vec<IndexEntry> = self

@@ -1,5 +1,5 @@
-//! The sweep's own tables: `sweep.csv` (every run) and `sweep_summary.csv`
-//! (every point).
+//! The sweep's own tables: `sweep.csv` (every run), `sweep_summary.csv`
+//! and `sweep_summary_long.csv` (every point).
 //!
 //! - `sweep.csv`: one row per (point, replication, flag) in run order:
 //!   `point`, one column per varied key (named by its dotted key, values as
@@ -16,6 +16,11 @@
 //!   that did not run leaves its columns and the `saved` columns empty;
 //!   intervals are empty with one replication. Numbers have [`fixed`]
 //!   decimals.
+//! - `sweep_summary_long.csv`: the same numbers in long form, one row per
+//!   point, metric and group that ran: `point,<keys>,` then
+//!   `metric,group,mean,ci_low,ci_high` ([`SweepSummaryLongCsv`]), `group`
+//!   being `off`, `on` or `saved`. For tools that want one observation per
+//!   row rather than 111 columns.
 
 use std::borrow::Cow;
 use std::io;
@@ -24,12 +29,16 @@ use super::compare;
 use super::row::{METRICS, RunRow, fixed};
 use crate::metrics::stats::{Summary, summarize};
 use crate::output::csv::CsvWriter;
-use crate::output::table::{RunsCsv, Swept, swept_columns, wide_summary_columns};
+use crate::output::table::{
+    Fixed, Group, RunsCsv, SweepSummaryLongCsv, Swept, swept_columns, wide_summary_columns,
+};
 
 /// Name of the per-run sweep table.
 pub const SWEEP_FILE: &str = "sweep.csv";
 /// Name of the per-point summary.
 pub const SUMMARY_FILE: &str = "sweep_summary.csv";
+/// Name of the per-point summary in long form.
+pub const LONG_SUMMARY_FILE: &str = "sweep_summary_long.csv";
 
 /// The header line of `sweep.csv` for a sweep over `keys`.
 pub fn sweep_header(keys: &[String]) -> io::Result<Vec<u8>> {
@@ -157,6 +166,35 @@ pub fn sweep_summary_csv(keys: &[String], points: &[PointRows<'_>]) -> io::Resul
     w.finish()
 }
 
+/// `sweep_summary_long.csv` of `points`: per point, metric (in
+/// [`METRICS`] order) and group (off, on, saved) that ran, one row with
+/// the numbers of the matching `sweep_summary.csv` columns.
+pub fn sweep_summary_long_csv(keys: &[String], points: &[PointRows<'_>]) -> io::Result<Vec<u8>> {
+    let mut w = CsvWriter::new(&swept_columns::<SweepSummaryLongCsv>(keys));
+    for p in points {
+        let summary = PointSummary::of(p);
+        for (metric, groups) in METRICS.iter().zip(&summary.metrics) {
+            for (group, s) in Group::ALL.into_iter().zip(groups) {
+                let Some((s, mean)) = s.as_ref().and_then(|s| Some((s, s.mean?))) else {
+                    continue;
+                };
+                w.record(&Swept {
+                    point: p.point as u64,
+                    values: Cow::Borrowed(p.values),
+                    row: SweepSummaryLongCsv {
+                        metric: Cow::Borrowed(metric),
+                        group,
+                        mean: Fixed(mean),
+                        ci_low: s.ci95.map(|c| Fixed(c.0)),
+                        ci_high: s.ci95.map(|c| Fixed(c.1)),
+                    },
+                });
+            }
+        }
+    }
+    w.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +271,100 @@ mod tests {
                 )
             );
         }
+    }
+
+    /// The long form holds one row per point, metric and group that ran,
+    /// with the numbers of the wide form; read back and written again it
+    /// gives the same bytes.
+    #[test]
+    fn the_long_summary_is_the_wide_one_row_per_value_and_round_trips() {
+        let keys = vec![
+            "worker.failed_update_hold".to_string(),
+            "pool.servers".to_string(),
+        ];
+        let values = [
+            vec!["10m".to_string(), "2".to_string()],
+            vec!["30m".to_string(), "2".to_string()],
+        ];
+        let both = [false, true];
+        let on_only = [true];
+        let rows = |hold: u64| -> Vec<RunRow> {
+            (0..3u32)
+                .flat_map(|r| {
+                    let noise = 1000 * u64::from(r * r);
+                    [
+                        row(r, false, hold + noise, 60_000 * (r as u64 + 2)),
+                        row(r, true, noise, 60_000),
+                    ]
+                })
+                .collect()
+        };
+        let points = [
+            PointRows {
+                point: 0,
+                values: &values[0],
+                flags: &both,
+                rows: rows(600_000),
+            },
+            PointRows {
+                point: 1,
+                values: &values[1],
+                flags: &on_only,
+                rows: vec![row(0, true, 5, 60_000)],
+            },
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let wide_path = dir.path().join(SUMMARY_FILE);
+        std::fs::write(&wide_path, sweep_summary_csv(&keys, &points).unwrap()).unwrap();
+        let long_bytes = sweep_summary_long_csv(&keys, &points).unwrap();
+        let long_path = dir.path().join(LONG_SUMMARY_FILE);
+        std::fs::write(&long_path, &long_bytes).unwrap();
+        let wide = crate::output::read::read_sweep_summary(&wide_path).unwrap();
+        let long = crate::output::read::read_sweep_summary_long(&long_path).unwrap();
+
+        assert!(long_bytes.starts_with(
+            b"point,worker.failed_update_hold,pool.servers,metric,group,mean,ci_low,ci_high\n"
+        ));
+        assert_eq!(long.parameters, keys);
+        // Point 0: 12 metrics x 3 groups; point 1: 12 metrics, flag on only.
+        assert_eq!(long.rows.len(), 12 * 3 + 12);
+        let mut expected = Vec::new();
+        for w in &wide.rows {
+            for (metric, m) in METRICS.iter().zip(&w.metrics) {
+                for (group, s) in Group::ALL.into_iter().zip([m.off, m.on, m.saved]) {
+                    if let Some(s) = s {
+                        expected.push((w.point, w.values.clone(), *metric, group, s));
+                    }
+                }
+            }
+        }
+        let got: Vec<_> = long
+            .rows
+            .iter()
+            .map(|r| {
+                let s = crate::output::read::MeanCi {
+                    mean: r.row.mean.0,
+                    ci_low: r.row.ci_low.map(|x| x.0),
+                    ci_high: r.row.ci_high.map(|x| x.0),
+                };
+                (r.point, r.values.to_vec(), &*r.row.metric, r.row.group, s)
+            })
+            .collect();
+        assert_eq!(got, expected);
+        // One replication at point 1: no interval.
+        assert!(long.rows[36..].iter().all(|r| r.row.ci_low.is_none()));
+        let saved = &long.rows[3 * 5 + 2].row;
+        assert_eq!(
+            (&*saved.metric, saved.group),
+            ("window_ms_total", Group::Saved)
+        );
+        assert_eq!(saved.mean, Fixed(600_000.0));
+
+        let mut again = CsvWriter::new(&swept_columns::<SweepSummaryLongCsv>(&keys));
+        for r in &long.rows {
+            again.record(r);
+        }
+        assert_eq!(again.finish().unwrap(), long_bytes);
     }
 
     /// The cell of `column` in the data line `line` (1-based) of `text`.

@@ -20,7 +20,8 @@ use serde::de::DeserializeOwned;
 use super::de;
 use super::table::{
     CompareSummaryCsv, EventsCsv, Group, POINT_COLUMN, REPLICATIONS_COLUMN, RolloversCsv, RunsCsv,
-    Swept, TimelineCsv, TimeseriesCsv, WIDE_PARTS, WindowsCsv, columns, wide_summary_column,
+    SweepSummaryLongCsv, Swept, TimelineCsv, TimeseriesCsv, WIDE_PARTS, WindowsCsv, columns,
+    wide_summary_column,
 };
 use crate::metrics::{BucketRecord, RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
 use crate::output::csv::METRIC_COLUMNS;
@@ -344,6 +345,14 @@ pub fn read_sweep(path: &Path) -> Result<SweptTable<RunRow>, ReadError> {
             })
             .collect(),
     })
+}
+
+/// Reads `sweep_summary_long.csv`: `point`, the swept keys, then the
+/// columns of [`SweepSummaryLongCsv`].
+pub fn read_sweep_summary_long(
+    path: &Path,
+) -> Result<SweptTable<SweepSummaryLongCsv<'static>>, ReadError> {
+    read_swept(path)
 }
 
 /// Reads `sweep_summary.csv` (one row per point): `point`, the varied

@@ -67,7 +67,7 @@ const CHARTS: [(&str, &str); 8] = [
 const COMPARE_SUMMARY: &str = "compare_summary.csv";
 
 /// Files linked from the page when present.
-const FILES: [(&str, &str); 11] = [
+const FILES: [(&str, &str); 12] = [
     ("runs.csv", "one row per run"),
     ("compare.csv", "paired differences flag off − on"),
     (
@@ -83,6 +83,10 @@ const FILES: [(&str, &str); 11] = [
     (
         "sweep_summary.csv",
         "per sweep point: means and CIs off and on, paired saving",
+    ),
+    (
+        "sweep_summary_long.csv",
+        "the same, one row per point, metric and group (off, on, saved)",
     ),
     ("manifest.json", "scenario, parameters, seeds, version"),
 ];

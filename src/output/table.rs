@@ -563,6 +563,23 @@ impl Group {
     }
 }
 
+/// The record part of a `sweep_summary_long.csv` row (after `point` and
+/// the swept keys: see [`Swept`]): one metric of one group at one point.
+/// A group that did not run has no row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepSummaryLongCsv<'a> {
+    /// The metric (a `runs.csv` column from `requests` to `user_minutes`).
+    pub metric: Cow<'a, str>,
+    /// `off`, `on` or `saved`.
+    pub group: Group,
+    /// Mean over the group's runs (or pairs).
+    pub mean: Fixed,
+    /// 95% Student t interval, low bound (empty with one replication).
+    pub ci_low: Option<Fixed>,
+    /// High bound.
+    pub ci_high: Option<Fixed>,
+}
+
 /// A row of a sweep table: `point`, one value per swept key, then the
 /// columns of `T` (the keys vary from sweep to sweep, so they cannot be
 /// fields).
@@ -648,6 +665,10 @@ mod tests {
                 "sign_ms",
                 "retire_previous_ms"
             ]
+        );
+        assert_eq!(
+            columns::<SweepSummaryLongCsv>(),
+            ["metric", "group", "mean", "ci_low", "ci_high"]
         );
         // Not a struct: no columns.
         assert!(columns::<u64>().is_empty());

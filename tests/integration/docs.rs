@@ -85,6 +85,7 @@ fn outputs_md_names_every_column_of_every_record_table() {
         columns::<RolloversCsv>(),
         columns::<table::EventsCsv>(),
         columns::<table::CompareSummaryCsv>(),
+        columns::<table::SweepSummaryLongCsv>(),
     ];
     for column in all.into_iter().flatten() {
         let named = spans

@@ -216,6 +216,17 @@ fn sweep_summary_has_one_row_per_point_with_the_exact_paired_saving() {
     assert_eq!(cell(1, "user_minutes_saved_mean"), "10.000");
     assert_eq!(cell(2, "user_minutes_saved_ci_low"), "30.000");
 
+    // The long form says the same, one value per row.
+    let long = std::fs::read_to_string(dir.join("res/sweep_summary_long.csv")).unwrap();
+    let long: Vec<&str> = long.lines().collect();
+    assert_eq!(
+        long[0],
+        "point,worker.failed_update_hold,metric,group,mean,ci_low,ci_high"
+    );
+    assert_eq!(long.len(), 1 + 2 * 12 * 3);
+    assert!(long.contains(&"1,30m,window_ms_total,saved,1800000.000,1800000.000,1800000.000"));
+    assert!(long.contains(&"0,10m,user_minutes,saved,10.000,10.000,10.000"));
+
     // The reader sees the same.
     let s = hmasim::output::read::read_sweep_summary(&path).unwrap();
     assert_eq!(s.parameters, ["worker.failed_update_hold"]);
@@ -290,7 +301,9 @@ fn jobs_do_not_change_a_single_byte() {
     assert!(
         a.contains_key(Path::new("sweep.csv"))
             && a.contains_key(Path::new("sweep_summary.csv"))
+            && a.contains_key(Path::new("sweep_summary_long.csv"))
             && a.contains_key(Path::new("point-003/compare.csv"))
+            && a.contains_key(Path::new("point-003/compare_summary.csv"))
     );
     let summary = String::from_utf8(a[Path::new("sweep_summary.csv")].clone()).unwrap();
     assert_eq!(summary.lines().count(), 1 + 4, "one row per point");
@@ -353,7 +366,13 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
     );
     assert_code(&out, 0);
     let (a, b) = (files(&dir.join("whole")), files(&dir.join("merged")));
-    assert!(a.contains_key(Path::new("sweep_summary.csv")));
+    for summary in [
+        "sweep_summary.csv",
+        "sweep_summary_long.csv",
+        "point-000/compare_summary.csv",
+    ] {
+        assert!(a.contains_key(Path::new(summary)), "{summary}");
+    }
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         if name != Path::new("manifest.json") {
