@@ -100,9 +100,11 @@ pub struct BucketRecord {
     pub rejected: u64,
     /// Of which unavailable.
     pub unavailable: u64,
-    /// Fewest servers in the balancer's pool at any instant of the bucket.
+    /// Fewest servers in the balancer's pool at any instant of the bucket
+    /// (`servers_in_pool_min` in `timeseries.csv`).
     pub servers_in_pool: u32,
-    /// Most workers with an open failure window at any instant of the bucket.
+    /// Most workers with an open failure window at any instant of the
+    /// bucket (`workers_failing_max` in `timeseries.csv`).
     pub workers_failing: u32,
 }
 

@@ -408,7 +408,7 @@ pub(crate) mod tests {
         let run = sample_run(false);
         assert_eq!(
             text(timeseries_csv(&[&run])),
-            "seed,replication,read_session,bucket_start_ms,requests,rejected,unavailable,servers_in_pool,workers_failing\n\
+            "seed,replication,read_session,bucket_start_ms,requests,rejected,unavailable,servers_in_pool_min,workers_failing_max\n\
              7,2,false,0,600,0,2,2,0\n\
              7,2,false,60000,400,8,0,1,1\n"
         );

@@ -284,12 +284,14 @@ pub fn read_windows(path: &Path) -> Result<Vec<WindowRow>, ReadError> {
 }
 
 /// Reads the rows of `timeseries.csv` whose run `keep` accepts (the file
-/// can hold millions of rows; charts need only a few runs).
+/// can hold millions of rows; charts need only a few runs). A folder
+/// written before the gauge columns were renamed
+/// ([`TimeseriesCsv::RENAMED`]) still reads.
 pub fn read_timeseries(
     path: &Path,
     mut keep: impl FnMut(RunId) -> bool,
 ) -> Result<Vec<BucketRow>, ReadError> {
-    read_rows(path, |r: TimeseriesCsv, _| {
+    read_rows_renamed(path, &TimeseriesCsv::RENAMED, |r: TimeseriesCsv, _| {
         let (id, bucket) = r.into_parts();
         Ok(keep(id).then_some(BucketRow { id, bucket }))
     })
@@ -439,9 +441,20 @@ pub fn parse_state(s: &str) -> Option<StateKind> {
 /// context to `each`, which keeps, drops (`None`) or refuses it.
 fn read_rows<T: DeserializeOwned, U>(
     path: &Path,
+    each: impl FnMut(T, &Row<'_>) -> Result<Option<U>, ReadError>,
+) -> Result<Vec<U>, ReadError> {
+    read_rows_renamed(path, &[], each)
+}
+
+/// [`read_rows`] of a table some of whose columns were renamed: a header
+/// with an old name (and not the new one) reads as if it had the new one.
+fn read_rows_renamed<T: DeserializeOwned, U>(
+    path: &Path,
+    renamed: &[(&str, &str)],
     mut each: impl FnMut(T, &Row<'_>) -> Result<Option<U>, ReadError>,
 ) -> Result<Vec<U>, ReadError> {
     let mut file = CsvFile::open(path)?;
+    file.rename(renamed);
     file.require(columns::<T>())?;
     let mut out = Vec::new();
     while let Some(r) = file.next_record()? {
@@ -537,6 +550,20 @@ impl CsvFile {
                 file: self.path.clone(),
                 column: name.to_string(),
             })
+    }
+
+    /// Renames the header's columns `old` to `new`, for each pair whose
+    /// `new` is not already there.
+    fn rename(&mut self, renamed: &[(&str, &str)]) {
+        for (old, new) in renamed {
+            if self.index.contains_key(*new) {
+                continue;
+            }
+            if let Some(i) = self.index.remove(*old) {
+                self.header[i] = new.to_string();
+                self.index.insert(new.to_string(), i);
+            }
+        }
     }
 
     /// Checks that the header has every column of `names`.
@@ -812,6 +839,27 @@ mod tests {
         assert_eq!(all, expected);
         let on_only = read_timeseries(&path, |id| id.read_session).unwrap();
         assert_eq!(on_only, expected[2..]);
+
+        // A folder written before the gauge columns said min and max.
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(
+            "seed,replication,read_session,bucket_start_ms,requests,rejected,unavailable,\
+             servers_in_pool_min,workers_failing_max\n"
+        ));
+        let old = text.replacen(
+            "servers_in_pool_min,workers_failing_max",
+            "servers_in_pool,workers_failing",
+            1,
+        );
+        let old_path = d.file("old-timeseries.csv", old.as_bytes());
+        assert_eq!(read_timeseries(&old_path, |_| true).unwrap(), expected);
+        let neither = text.replacen("servers_in_pool_min", "servers", 1);
+        let e = read_timeseries(&d.file("neither.csv", neither.as_bytes()), |_| true).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("missing column `servers_in_pool_min`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -308,7 +308,8 @@ impl<'a> WindowsCsv<'a> {
     }
 }
 
-/// One `timeseries.csv` row: a bucket of one run.
+/// One `timeseries.csv` row: a bucket of one run. The two gauge columns
+/// are an extreme over the bucket, and named so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeseriesCsv {
     /// Seed.
@@ -326,12 +327,19 @@ pub struct TimeseriesCsv {
     /// Of which unavailable.
     pub unavailable: u64,
     /// Fewest servers in the pool at any instant of the bucket.
-    pub servers_in_pool: u32,
+    pub servers_in_pool_min: u32,
     /// Most workers with an open failure window at any instant of the bucket.
-    pub workers_failing: u32,
+    pub workers_failing_max: u32,
 }
 
 impl TimeseriesCsv {
+    /// The names these columns had before they said min and max (hmasim
+    /// 0.1 folders up to the rename), as (old, new): readers accept them.
+    pub const RENAMED: [(&str, &str); 2] = [
+        ("servers_in_pool", "servers_in_pool_min"),
+        ("workers_failing", "workers_failing_max"),
+    ];
+
     /// The row of bucket `b` of run `id`.
     pub fn new(id: &RunId, b: &BucketRecord) -> Self {
         TimeseriesCsv {
@@ -342,8 +350,8 @@ impl TimeseriesCsv {
             requests: b.requests,
             rejected: b.rejected,
             unavailable: b.unavailable,
-            servers_in_pool: b.servers_in_pool,
-            workers_failing: b.workers_failing,
+            servers_in_pool_min: b.servers_in_pool,
+            workers_failing_max: b.workers_failing,
         }
     }
 
@@ -355,8 +363,8 @@ impl TimeseriesCsv {
             requests: self.requests,
             rejected: self.rejected,
             unavailable: self.unavailable,
-            servers_in_pool: self.servers_in_pool,
-            workers_failing: self.workers_failing,
+            servers_in_pool: self.servers_in_pool_min,
+            workers_failing: self.workers_failing_max,
         };
         (id, b)
     }
