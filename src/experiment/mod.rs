@@ -13,11 +13,11 @@
 //!        v
 //!   runner: rayon over runs; each run streams its  runner, spill, row (handed over
 //!        |  rows to its own spill files             in run index order through a
-//!        |                                          reorder buffer)
+//!        |                                          reorder buffer), progress (the bar)
 //!        v
 //!   folder: per-run files appended (copied) run    folder, compare, sweep_tables,
 //!           by run, sweep.csv too; compare.csv,    manifest, provenance, params, hash
-//!           sweep_summary.csv, manifest.json and
+//!           the sweep summaries, manifest.json and
 //!           scenario.toml at the end, in a staging
 //!           folder renamed into place when complete
 //!        |            shard folders --merge--> the same bytes   (merge)
@@ -48,6 +48,7 @@ pub mod merge;
 pub mod overrides;
 pub mod params;
 pub mod plan;
+pub mod progress;
 pub mod provenance;
 pub mod rollovers;
 pub mod row;

@@ -13,12 +13,13 @@
 
 use super::ExperimentError;
 use super::plan::{Plan, RunSpec};
+use super::progress::Progress;
 use super::row::RunRow;
 use super::spill::{Limits, SpillSink};
 use crate::metrics::RunResult;
+use crate::model::progress::RunProgress;
 use crate::model::{self, RunOptions};
 use crate::output::csv::{self, CsvWriter};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -158,7 +159,8 @@ pub fn headers(trace: bool) -> io::Result<Vec<Vec<u8>>> {
 pub struct RunnerOptions {
     /// Worker threads; `None` = all cores. Never more threads than runs start.
     pub jobs: Option<usize>,
-    /// Draw a progress bar on stderr.
+    /// Draw a progress bar on stderr (it moves with the simulated time of
+    /// the runs in progress: [`super::progress`]).
     pub progress: bool,
     /// Stop flag (SIGINT, SIGTERM): no run starts once it is set, and runs
     /// in progress stop at their next check (see [`RunOptions::stop`]).
@@ -215,12 +217,14 @@ pub fn run_all(
     Ok((outputs, stats))
 }
 
-/// Runs one run, streaming its rows into `spill/run-INDEX/`.
+/// Runs one run, streaming its rows into `spill/run-INDEX/` and its
+/// progress to `progress`.
 fn execute(
     plan: &Plan,
     spec: &RunSpec,
     options: &RunnerOptions,
     spill: &Path,
+    progress: Option<&RunProgress>,
 ) -> Result<RunOutput, ExperimentError> {
     let scenario = &plan.points[spec.point].scenario;
     let trace = plan.request.trace;
@@ -238,6 +242,7 @@ fn execute(
         trace,
         stop: options.stop,
         max_events: options.max_events,
+        progress,
     };
     let summary = match model::run_into(scenario, spec.id, run_options, &mut sink) {
         Ok(summary) => summary,
@@ -359,32 +364,33 @@ pub fn run_each(
 ) -> Result<RunStats, ExperimentError> {
     let start = Instant::now();
     let events = AtomicU64::new(0);
-    let bar = progress_bar(runs.len(), options.progress);
+    let threads = threads_for(options.jobs, runs.len());
+    let progress = Progress::stderr(runs.len(), threads, options.progress);
     let stop_requested = || {
         options
             .stop
             .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
     };
 
-    let execute = |spec: &RunSpec| -> Result<RunOutput, ExperimentError> {
+    // Runs `spec` on worker thread `thread`.
+    let execute = |thread: usize, spec: &RunSpec| -> Result<RunOutput, ExperimentError> {
         if stop_requested() {
             return Err(ExperimentError::Run {
                 run: spec.describe(plan.is_sweep()),
                 source: model::RunError::Stopped,
             });
         }
-        let output = execute(plan, spec, &options, spill)?;
-        let row = &output.row;
-        let total = events.fetch_add(row.events, Ordering::Relaxed) + row.events;
-        if let Some(bar) = &bar {
-            let secs = start.elapsed().as_secs_f64().max(1e-3);
-            bar.set_message(format!("{:.1} M events/s", total as f64 / secs / 1e6));
-            bar.inc(1);
+        let horizon_ms = plan.points[spec.point].scenario.simulation.horizon;
+        let published = progress.as_ref().and_then(|p| p.start(thread, horizon_ms));
+        let output = execute(plan, spec, &options, spill, published);
+        let run_events = output.as_ref().map_or(0, |o| o.row.events);
+        if let Some(p) = &progress {
+            p.finish(thread, run_events);
         }
-        Ok(output)
+        events.fetch_add(run_events, Ordering::Relaxed);
+        output
     };
 
-    let threads = threads_for(options.jobs, runs.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -404,7 +410,7 @@ pub fn run_each(
 
     // One worker per thread: take the next run, wait while it is too far
     // ahead of the sink, run it, send its output (with its position).
-    let worker = |tx: mpsc::Sender<(usize, Result<RunOutput, ExperimentError>)>| {
+    let worker = |thread: usize, tx: mpsc::Sender<(usize, Result<RunOutput, ExperimentError>)>| {
         let _guard = StopOnDrop {
             shared: &shared,
             always: false,
@@ -429,7 +435,7 @@ pub fn run_each(
             if shared.stopped() {
                 return;
             }
-            let output = execute(&runs[i]);
+            let output = execute(thread, &runs[i]);
             shared.finished.fetch_add(1, Ordering::SeqCst);
             if output.is_err() {
                 shared.stop();
@@ -441,57 +447,70 @@ pub fn run_each(
     };
 
     let mut max_unwritten = 0;
-    let first_error = pool.in_place_scope(|scope| {
-        // Whatever happens here (an error, a panic in `sink`), the workers
-        // must not wait for the sink any longer once this returns.
-        let _guard = StopOnDrop {
-            shared: &shared,
-            always: true,
+    let done = AtomicBool::new(false);
+    let first_error = std::thread::scope(|threads_scope| {
+        // Redraws the progress bar while the runs run; stopped when this
+        // scope's work ends, also by a panic (the scope waits for it).
+        let ticker = progress
+            .as_ref()
+            .map(|p| threads_scope.spawn(|| p.show_until(&done)));
+        let _ticker_guard = SetOnDrop {
+            flag: &done,
+            thread: ticker.as_ref().map(|t| t.thread().clone()),
         };
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..threads {
-            let tx = tx.clone();
-            scope.spawn(|_| worker(tx));
-        }
-        drop(tx);
-        // Finished runs waiting for an earlier one, by position.
-        let mut pending: BTreeMap<usize, RunOutput> = BTreeMap::new();
-        let mut handed = 0;
-        let mut first_error: Option<(usize, ExperimentError)> = None;
-        // Ends when every worker has returned.
-        for (i, output) in rx {
-            let finished = shared.finished.load(Ordering::SeqCst);
-            max_unwritten = max_unwritten.max(finished - handed);
-            let output = match output {
-                Ok(o) if first_error.is_none() => o,
-                Ok(_) => continue,
-                Err(e) => {
-                    if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
-                        first_error = Some((i, e));
-                    }
-                    pending.clear();
-                    continue;
-                }
+        pool.in_place_scope(|scope| {
+            // Whatever happens here (an error, a panic in `sink`), the workers
+            // must not wait for the sink any longer once this returns.
+            let _guard = StopOnDrop {
+                shared: &shared,
+                always: true,
             };
-            pending.insert(i, output);
-            while let Some(o) = pending.remove(&handed) {
-                if let Err(e) = sink(o) {
-                    shared.stop();
-                    first_error = Some((handed, e));
-                    pending.clear();
-                    break;
+            let (tx, rx) = mpsc::channel();
+            let worker = &worker;
+            for thread in 0..threads {
+                let tx = tx.clone();
+                scope.spawn(move |_| worker(thread, tx));
+            }
+            drop(tx);
+            // Finished runs waiting for an earlier one, by position.
+            let mut pending: BTreeMap<usize, RunOutput> = BTreeMap::new();
+            let mut handed = 0;
+            let mut first_error: Option<(usize, ExperimentError)> = None;
+            // Ends when every worker has returned.
+            for (i, output) in rx {
+                let finished = shared.finished.load(Ordering::SeqCst);
+                max_unwritten = max_unwritten.max(finished - handed);
+                let output = match output {
+                    Ok(o) if first_error.is_none() => o,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                            first_error = Some((i, e));
+                        }
+                        pending.clear();
+                        continue;
+                    }
+                };
+                pending.insert(i, output);
+                while let Some(o) = pending.remove(&handed) {
+                    if let Err(e) = sink(o) {
+                        shared.stop();
+                        first_error = Some((handed, e));
+                        pending.clear();
+                        break;
+                    }
+                    handed += 1;
                 }
-                handed += 1;
+                if first_error.is_none() {
+                    *shared.flushed() = handed;
+                    shared.progress.notify_all();
+                }
             }
-            if first_error.is_none() {
-                *shared.flushed() = handed;
-                shared.progress.notify_all();
-            }
-        }
-        first_error.map(|(_, e)| e)
+            first_error.map(|(_, e)| e)
+        })
     });
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
+    if let Some(p) = &progress {
+        p.clear();
     }
     if let Some(e) = first_error {
         return Err(e);
@@ -519,19 +538,19 @@ pub fn threads_for(jobs: Option<usize>, runs: usize) -> usize {
     wanted.min(runs).clamp(1, MAX_THREADS)
 }
 
-fn progress_bar(len: usize, enabled: bool) -> Option<ProgressBar> {
-    if !enabled || len == 0 {
-        return None;
+/// Sets `flag` and wakes `thread` when dropped, also while unwinding.
+struct SetOnDrop<'a> {
+    flag: &'a AtomicBool,
+    thread: Option<std::thread::Thread>,
+}
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.flag.store(true, Ordering::Release);
+        if let Some(t) = &self.thread {
+            t.unpark();
+        }
     }
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{bar:30.cyan/blue} {pos}/{len} runs  {elapsed_precise}  ETA {eta}  {msg}",
-    )
-    .expect("a valid template")
-    .progress_chars("=> ");
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(250));
-    Some(bar)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod directory;
 pub mod event;
 pub mod issuer;
 pub mod keys;
+pub mod progress;
 pub mod server;
 pub mod sim;
 pub mod worker;
@@ -36,7 +37,7 @@ use std::sync::atomic::AtomicBool;
 
 /// Options of one run that are not part of the scenario.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RunOptions {
+pub struct RunOptions<'a> {
     /// Record processed events for `events.csv` (costs time and output).
     pub trace: bool,
     /// End the run with [`RunError::Stopped`] once this is set (SIGINT,
@@ -47,6 +48,9 @@ pub struct RunOptions {
     /// more events than this (checked like `stop`, so a run may go a little
     /// past it): a hard bound for unattended and fuzzed runs.
     pub max_events: Option<u64>,
+    /// Where the run publishes how far it has got (simulated time, events),
+    /// at every queued event like `stop`, for a progress display.
+    pub progress: Option<&'a progress::RunProgress>,
 }
 
 /// Errors a run can end with (the scenario itself was valid).
@@ -84,7 +88,7 @@ pub enum RunError {
 
 /// Runs one replication of `scenario` with one flag value, keeping every
 /// row in memory (see [`run_into`] to stream them).
-pub fn run(scenario: &Scenario, id: RunId, options: RunOptions) -> Result<RunResult, RunError> {
+pub fn run(scenario: &Scenario, id: RunId, options: RunOptions<'_>) -> Result<RunResult, RunError> {
     let mut rows = Collect::default();
     let summary = run_into(scenario, id, options, &mut rows)?;
     let rows = rows.sorted();
@@ -105,7 +109,7 @@ pub fn run(scenario: &Scenario, id: RunId, options: RunOptions) -> Result<RunRes
 pub fn run_into(
     scenario: &Scenario,
     id: RunId,
-    options: RunOptions,
+    options: RunOptions<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<RunSummary, RunError> {
     let started = std::time::Instant::now();

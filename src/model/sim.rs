@@ -56,6 +56,8 @@ pub struct Simulation<'a> {
     /// [`RunOptions::stop`] and [`RunOptions::max_events`], checked at queued events.
     stop: Option<&'static std::sync::atomic::AtomicBool>,
     max_events: u64,
+    /// [`RunOptions::progress`], published at queued events.
+    progress: Option<&'a super::progress::RunProgress>,
     token_rng: StreamRng,
     replication_rng: StreamRng,
     auth_latency_rng: StreamRng,
@@ -88,7 +90,7 @@ impl<'a> Simulation<'a> {
     pub fn new(
         sc: &'a Scenario,
         id: RunId,
-        options: RunOptions,
+        options: RunOptions<'a>,
         sink: &'a mut dyn RowSink,
     ) -> Result<Self, RunError> {
         let root = StreamSeed {
@@ -147,6 +149,7 @@ impl<'a> Simulation<'a> {
             error: None,
             stop: options.stop,
             max_events: options.max_events.unwrap_or(u64::MAX),
+            progress: options.progress,
             token_rng: root.stream("issuer.token_lifetime"),
             replication_rng: root.stream("directory.replication"),
             auth_latency_rng: root.stream("auth_admin.latency"),
@@ -351,9 +354,12 @@ impl<'a> Simulation<'a> {
     }
 
     /// The checks of [`RunOptions`] and of the recorder's allocations, made at
-    /// every queued event (never per request).
+    /// every queued event (never per request), and the progress published.
     #[inline]
     fn check_limits(&self) -> Result<(), RunError> {
+        if let Some(p) = self.progress {
+            p.publish(self.now.ms(), self.events);
+        }
         if self.events > self.max_events {
             return Err(RunError::TooManyEvents {
                 limit: self.max_events,
