@@ -40,6 +40,7 @@ pub mod bounded;
 pub mod compare;
 pub mod error;
 pub mod estimate;
+pub mod expectations;
 pub mod folder;
 pub mod hash;
 pub mod interrupt;

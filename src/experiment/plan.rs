@@ -163,6 +163,14 @@ impl Plan {
             }
         };
         apply_flags(&mut base, &request)?;
+        // History files are relative to the scenario file, read once for every point.
+        let folder = request
+            .scenario
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let mut history = scenario::history::Files::default();
+        scenario::history::attach(&mut base, &text, &origin, &folder, &mut history)?;
         // Sweep points start from the file with `--set` applied (valid, as
         // just checked), so that errors are attributed to sweep values.
         let set_text = overrides::apply_all(&text, &sets).map_err(|(_, message)| {
@@ -187,6 +195,7 @@ impl Plan {
         if request.read_session.is_some() {
             fixed.push("org.read_session".into());
         }
+        super::expectations::check_shape(&base, &file_dims, &text, &origin)?;
         let dims = sweep::combine(file_dims, vary_dims, &fixed);
         let grid = sweep::grid(&dims)?;
 
@@ -226,6 +235,7 @@ impl Plan {
                 sources.extend(set_sources.iter().cloned());
                 let mut s = overrides::validate_with(&set_text, &text, &origin, &sources)?;
                 apply_flags(&mut s, &request)?;
+                scenario::history::attach(&mut s, &text, &origin, &folder, &mut history)?;
                 s
             };
             points.push(Point {

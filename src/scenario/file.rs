@@ -30,8 +30,9 @@ pub enum RawValue {
     Float(f64),
     /// A TOML boolean.
     Boolean(bool),
-    /// A TOML date or time; never valid in a scenario, kept for the message.
-    Datetime,
+    /// A TOML date or time, as written (`simulation.start` takes an offset
+    /// date-time; nothing else takes one).
+    Datetime(String),
     /// A TOML array.
     Array(Vec<Spanned<RawValue>>),
     /// A TOML table where a value was expected; its content is dropped.
@@ -46,7 +47,7 @@ impl RawValue {
             RawValue::Integer(_) | RawValue::HugeInteger(_) => "integer",
             RawValue::Float(_) => "float",
             RawValue::Boolean(_) => "boolean",
-            RawValue::Datetime => "datetime",
+            RawValue::Datetime(_) => "datetime",
             RawValue::Array(_) => "array",
             RawValue::Table => "table",
         }
@@ -210,7 +211,7 @@ macro_rules! raw_table {
 
 raw_table! {
     /// `[simulation]`
-    RawSimulation = "simulation" { name, horizon, seed, replications, bucket, warmup }
+    RawSimulation = "simulation" { name, horizon, seed, replications, bucket, warmup, start }
 }
 
 raw_table! {
@@ -285,6 +286,18 @@ raw_table! {
 }
 
 raw_table! {
+    /// `[history]`: CSV files of past lifecycle events and rollovers.
+    RawHistory = "history" { events, rollovers }
+}
+
+raw_table! {
+    /// One `[[expect]]`: a check of the results (see `super::expect`).
+    RawExpect = "expect" {
+        metric, saving, fingerprint, read_session, min, max, seed, replication,
+    }
+}
+
+raw_table! {
     /// `[clients]`
     RawClients = "clients" {
         users, arrivals, request_interval, daily_profile, prompt_retry, give_up_after,
@@ -309,6 +322,8 @@ pub struct RawScenario {
     pub maintenance: Option<Spanned<RawMaintenance>>,
     pub event: Option<Vec<Spanned<RawEvent>>>,
     pub clients: Option<Spanned<RawClients>>,
+    pub history: Option<Spanned<RawHistory>>,
+    pub expect: Option<Vec<Spanned<RawExpect>>>,
 }
 
 /// The written `(key, span)` pairs of one table of a list, in file order.
@@ -361,6 +376,8 @@ pub const TOP_KEYS: &[&str] = &[
     "maintenance",
     "event",
     "clients",
+    "history",
+    "expect",
     "sweep",
 ];
 
@@ -378,6 +395,7 @@ macro_rules! each_table {
         $f!(server);
         $f!(maintenance);
         $f!(clients);
+        $f!(history);
     };
 }
 
@@ -395,6 +413,9 @@ impl RawScenario {
         each_table!(take);
         if let Some(events) = piece.event {
             self.event.get_or_insert_with(Vec::new).extend(events);
+        }
+        if let Some(expect) = piece.expect {
+            self.expect.get_or_insert_with(Vec::new).extend(expect);
         }
     }
 
@@ -442,6 +463,7 @@ impl RawScenario {
     pub fn without_lists(&self) -> RawScenario {
         RawScenario {
             event: None,
+            expect: None,
             issuer: self.issuer.as_ref().map(|i| {
                 let mut i = i.clone();
                 i.get_mut().rollover = None;
@@ -470,6 +492,8 @@ impl RawScenario {
             maintenance: None,
             event: None,
             clients: self.clients.clone(),
+            history: self.history.clone(),
+            expect: None,
         }
     }
 
@@ -493,6 +517,8 @@ impl RawScenario {
                 "maintenance" => raw.maintenance = table_of(v, path, b),
                 "event" => raw.event = array_of_tables(v, path, b.event_base, b),
                 "clients" => raw.clients = table_of(v, path, b),
+                "history" => raw.history = table_of(v, path, b),
+                "expect" => raw.expect = array_of_tables(v, path, 0, b),
                 "sweep" => {}
                 _ => unknown_key(b, k, path, TOP_KEYS),
             }
@@ -610,7 +636,7 @@ fn raw_value(v: &Spanned<DeValue<'_>>, offset: usize) -> Spanned<RawValue> {
         // `nan`, no `_`); an overflowing one (`1e999`) reads as infinite.
         DeValue::Float(x) => RawValue::Float(x.as_str().parse().unwrap_or(f64::NAN)),
         DeValue::Boolean(b) => RawValue::Boolean(*b),
-        DeValue::Datetime(_) => RawValue::Datetime,
+        DeValue::Datetime(d) => RawValue::Datetime(d.to_string()),
         DeValue::Array(items) => {
             RawValue::Array(items.iter().map(|i| raw_value(i, offset)).collect())
         }
@@ -759,7 +785,10 @@ mod tests {
         );
         assert!(errors.is_empty(), "{errors:?}");
         let sim = raw.simulation.unwrap().into_inner();
-        assert_eq!(sim.name.unwrap().get_ref(), &RawValue::Datetime);
+        assert_eq!(
+            sim.name.unwrap().get_ref(),
+            &RawValue::Datetime("1979-05-27".to_string())
+        );
         assert_eq!(
             sim.seed.unwrap().get_ref(),
             &RawValue::Integer(18_446_744_073_709_551_616)

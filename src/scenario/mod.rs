@@ -8,10 +8,13 @@
 //! [`render`] shows diagnostics with a source snippet. The file format is
 //! described field by field in `docs/scenario.md`.
 
+pub mod clock;
 pub mod diagnostic;
 pub mod error;
 pub mod examples;
+pub mod expect;
 pub mod file;
+pub mod history;
 pub mod render;
 pub mod resolved;
 pub mod suggest;

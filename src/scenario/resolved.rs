@@ -35,6 +35,32 @@ pub struct Scenario {
     pub events: Vec<ScriptedEvent>,
     /// `[clients]`
     pub clients: Clients,
+    /// `[history]`: the CSV files whose rows were added to `events`,
+    /// `maintenance.windows` and `issuer.rollovers` (`super::history`).
+    #[serde(skip_serializing_if = "History::is_empty")]
+    pub history: History,
+    /// `[[expect]]`: checks of the results, in file order (`super::expect`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<super::expect::Expectation>,
+}
+
+/// `[history]`: CSV files of what happened, paths as written (relative to
+/// the scenario file).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct History {
+    /// Lifecycle events and maintenance windows (`at,kind,server,app_pool,duration`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<String>,
+    /// Key rollovers (`published,lead`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollovers: Option<String>,
+}
+
+impl History {
+    /// Whether no history file is named.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_none() && self.rollovers.is_none()
+    }
 }
 
 /// An inclusive uniform range of durations `[min, max]` [ms]; `min <= max`.
@@ -77,6 +103,10 @@ pub struct Simulation {
     pub bucket: Millis,
     /// Metrics ignore `[0, warmup)` [ms], `< horizon`.
     pub warmup: Millis,
+    /// The wall-clock instant of t = 0, if given: history files may then
+    /// use timestamps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<super::clock::WallClock>,
 }
 
 /// Which values of `EnableAuthAdminReadSession` to run.

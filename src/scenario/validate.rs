@@ -27,9 +27,9 @@ use toml::de::DeTable;
 
 /// The problem was recorded in the collector; the value is unusable.
 #[derive(Clone, Copy, Debug)]
-struct Reported;
+pub(super) struct Reported;
 
-type R<T> = std::result::Result<T, Reported>;
+pub(super) type R<T> = std::result::Result<T, Reported>;
 
 /// Parses and validates scenario `text` (named `origin` in messages):
 /// the resolved scenario, or every problem found, in file order.
@@ -299,7 +299,7 @@ fn table<T: Default + Clone>(t: &Option<Spanned<T>>) -> Cow<'_, T> {
 
 /// A required field: parsed if present, else a [`Kind::Missing`] located at
 /// the table that should hold it.
-fn required<T>(
+pub(super) fn required<T>(
     cx: &Cx,
     field: &Field,
     path: FieldPath<'_>,
@@ -314,14 +314,14 @@ fn required<T>(
 }
 
 /// The validation context: where problems are recorded.
-struct Cx {
+pub(super) struct Cx {
     sink: RefCell<Collector>,
 }
 
 impl Cx {
     // ---- recording problems ------------------------------------------
 
-    fn report(
+    pub(super) fn report(
         &self,
         kind: Kind,
         span: Range<usize>,
@@ -341,7 +341,12 @@ impl Cx {
         Reported
     }
 
-    fn wrong_type(&self, path: FieldPath<'_>, v: &Spanned<RawValue>, expected: &str) -> Reported {
+    pub(super) fn wrong_type(
+        &self,
+        path: FieldPath<'_>,
+        v: &Spanned<RawValue>,
+        expected: &str,
+    ) -> Reported {
         self.report(
             Kind::WrongType,
             v.span(),
@@ -352,7 +357,7 @@ impl Cx {
         )
     }
 
-    fn bad(
+    pub(super) fn bad(
         &self,
         path: FieldPath<'_>,
         span: Range<usize>,
@@ -369,7 +374,7 @@ impl Cx {
         )
     }
 
-    fn out_of_range(
+    pub(super) fn out_of_range(
         &self,
         path: FieldPath<'_>,
         span: Range<usize>,
@@ -386,7 +391,7 @@ impl Cx {
         )
     }
 
-    fn inconsistent(
+    pub(super) fn inconsistent(
         &self,
         path: FieldPath<'_>,
         span: Option<Range<usize>>,
@@ -403,7 +408,7 @@ impl Cx {
         )
     }
 
-    fn missing(
+    pub(super) fn missing(
         &self,
         path: FieldPath<'_>,
         table: &Option<Range<usize>>,
@@ -421,7 +426,12 @@ impl Cx {
         )
     }
 
-    fn value_error(&self, path: FieldPath<'_>, span: Range<usize>, e: ValueError) -> Reported {
+    pub(super) fn value_error(
+        &self,
+        path: FieldPath<'_>,
+        span: Range<usize>,
+        e: ValueError,
+    ) -> Reported {
         match e {
             ValueError::Bad { message, expected } => self.bad(path, span, message, &expected),
             ValueError::OutOfRange { message, expected } => {
@@ -432,7 +442,7 @@ impl Cx {
 
     // ---- typed leaves -------------------------------------------------
 
-    fn duration(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<Millis> {
+    pub(super) fn duration(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<Millis> {
         match v.get_ref() {
             RawValue::String(s) if s.trim() == "off" => Err(self.bad(
                 path,
@@ -571,7 +581,13 @@ impl Cx {
         }
     }
 
-    fn integer(&self, path: FieldPath<'_>, v: &Spanned<RawValue>, lo: i128, hi: i128) -> R<i128> {
+    pub(super) fn integer(
+        &self,
+        path: FieldPath<'_>,
+        v: &Spanned<RawValue>,
+        lo: i128,
+        hi: i128,
+    ) -> R<i128> {
         let expected = || format!("an integer in {lo}..={hi}");
         match v.get_ref() {
             RawValue::Integer(i) if (lo..=hi).contains(i) => Ok(*i),
@@ -585,7 +601,7 @@ impl Cx {
         }
     }
 
-    fn boolean(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<bool> {
+    pub(super) fn boolean(&self, path: FieldPath<'_>, v: &Spanned<RawValue>) -> R<bool> {
         match v.get_ref() {
             RawValue::Boolean(b) => Ok(*b),
             _ => Err(self.wrong_type(path, v, "true or false")),
@@ -612,7 +628,7 @@ impl Cx {
     }
 
     /// One of a fixed set of words; a misspelt word gets the closest one.
-    fn word<T: Copy>(
+    pub(super) fn word<T: Copy>(
         &self,
         path: FieldPath<'_>,
         v: &Spanned<RawValue>,
@@ -723,6 +739,8 @@ impl Cx {
         let maintenance = self.maintenance(raw, pool.as_ref().ok());
         let events = self.events(raw, pool.as_ref().ok());
         let clients = self.clients(raw);
+        let history = self.history(raw);
+        let expect = self.expectations(raw, simulation.as_ref().ok(), org.as_ref().ok());
         Ok(Scenario {
             simulation: simulation?,
             org: org?,
@@ -736,6 +754,8 @@ impl Cx {
             maintenance: maintenance?,
             events: events?,
             clients: clients?,
+            history: history?,
+            expect: expect?,
         })
     }
 
@@ -779,6 +799,7 @@ impl Cx {
         let warmup = or(&s.warmup, dflt(DEFAULT_WARMUP), |v| {
             self.duration("simulation.warmup".into(), v)
         });
+        let start = or(&s.start, None, |v| self.start(v).map(Some));
         if let (Ok(warmup), Ok(horizon)) = (warmup, horizon)
             && warmup >= horizon
         {
@@ -800,6 +821,7 @@ impl Cx {
             replications: replications?,
             bucket: bucket?,
             warmup: warmup?,
+            start: start?,
         })
     }
 
@@ -1456,7 +1478,7 @@ fn raw_number(v: &RawValue) -> String {
 }
 
 /// Appends `item` to a list being validated; the list fails if any item did.
-fn push<T>(list: &mut R<Vec<T>>, item: R<T>) {
+pub(super) fn push<T>(list: &mut R<Vec<T>>, item: R<T>) {
     match (list.as_mut(), item) {
         (Ok(list), Ok(item)) => list.push(item),
         (_, Err(r)) => *list = Err(r),
