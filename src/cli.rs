@@ -10,11 +10,14 @@
 //! arguments, a run estimated above `--max-events` or `--max-memory`, an
 //! existing output folder without `--force`, shard folders that do not
 //! belong together); 3 the CSVs were written but a chart or the report could
-//! not be drawn; 130 and 143 interrupted by SIGINT or SIGTERM ([`EXIT_CODES`]).
+//! not be drawn; 4 an expectation of the scenario did not hold (`run`,
+//! `test`); 130 and 143 interrupted by SIGINT or SIGTERM ([`EXIT_CODES`]).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hmasim::engine::time::format_duration;
+use hmasim::experiment::error::EXIT_EXPECTATIONS;
 use hmasim::experiment::estimate::{self, PlanEstimate};
+use hmasim::experiment::expectations;
 use hmasim::experiment::manifest::{self, Manifest};
 use hmasim::experiment::plan::{enumerate_runs, group_by_point};
 use hmasim::experiment::runner::{self, RunnerOptions};
@@ -147,6 +150,9 @@ enum Command {
     },
     /// Print the sweep points and the number of runs a `run` would do, without running.
     ListRuns(PlanArgs),
+    /// Run every scenario that has [[expect]] tables and check them, like a test runner.
+    #[command(after_help = test_after_help())]
+    Test(TestArgs),
     /// Merge the folders of `run --shard K/N` into one result folder.
     Merge(MergeArgs),
     /// Redraw the charts and the report of an existing result folder.
@@ -270,6 +276,19 @@ struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+struct TestArgs {
+    /// Scenario files, or folders: every .toml file under a folder (recursively) is a scenario.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Also write the results as JUnit XML (a testsuite per scenario, a testcase per expectation).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Worker threads per scenario (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
 struct MergeArgs {
     /// Shard folders (all N shards of one `run --shard K/N`).
     #[arg(required = true)]
@@ -367,7 +386,7 @@ fn run(cli: Cli) -> Result<(), ExperimentError> {
     // (nothing to clean up) end at once.
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Merge(_) | Command::Plot(_)
+        Command::Run(_) | Command::Merge(_) | Command::Plot(_) | Command::Test(_)
     ) {
         interrupt::cooperate();
     }
@@ -375,6 +394,7 @@ fn run(cli: Cli) -> Result<(), ExperimentError> {
         Command::Run(args) => cmd_run(args),
         Command::Validate { scenarios } => cmd_validate(&scenarios),
         Command::ListRuns(args) => cmd_list_runs(args),
+        Command::Test(args) => cmd_test(args),
         Command::Merge(args) => cmd_merge(args),
         Command::Plot(args) => cmd_plot(args),
         Command::Example { name } => cmd_example(name.as_deref()),
@@ -514,6 +534,7 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     let rows = writer.finish()?;
 
     out!("{}", summary::summary(&manifest, &rows, Some(stats)));
+    let failed = check_expectations(&plan, &rows)?;
     match shard {
         Some(s) => outln!(
             "shard {s}: {} of {} runs written to {}; merge all shards with `hmasim merge DIR... --out DIR`",
@@ -523,11 +544,201 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
         ),
         None => outln!("results in {}", out.display()),
     }
-    if args.no_charts || shard.is_some() {
-        return Ok(());
+    if !args.no_charts && shard.is_none() {
+        draw(&out, &manifest, zoom, None)?;
+        check_interrupted(|| charts_not_drawn(&out))?;
     }
-    draw(&out, &manifest, zoom, None)?;
-    check_interrupted(|| charts_not_drawn(&out))
+    failed.map_or(Ok(()), Err)
+}
+
+/// Checks the scenario's `[[expect]]` tables on the rows of the run and
+/// prints one line each; the error of exit 4 when one failed. Not checked
+/// when the command line changed the runs they were written for.
+fn check_expectations(
+    plan: &Plan,
+    rows: &[hmasim::experiment::row::RunRow],
+) -> Result<Option<ExperimentError>, ExperimentError> {
+    let expect = &plan.base.expect;
+    if expect.is_empty() {
+        return Ok(None);
+    }
+    if let Some(why) = expectations::not_checked(&plan.request) {
+        outln!(
+            "expectations: {} not checked ({why} changes the runs they were written for)",
+            expect.len()
+        );
+        return Ok(None);
+    }
+    let outcomes = expectations::evaluate(expect, rows, &plan.scenario_text);
+    outln!("expectations of {}:", plan.request.scenario.display());
+    out!(
+        "{}",
+        expectations::lines(&outcomes, &plan.request.scenario.display().to_string())
+    );
+    let (passed, failed, skipped) = expectations::counts(&outcomes);
+    outln!("{}", closing_line(passed, failed, skipped));
+    Ok((failed > 0).then(|| ExperimentError::Checks {
+        message: format!(
+            "{failed} of {} expectations failed (the results were written)",
+            outcomes.len()
+        ),
+        code: EXIT_EXPECTATIONS,
+    }))
+}
+
+/// `expectations: N passed, N failed[, N skipped]`: the closing line CI
+/// systems read.
+fn closing_line(passed: usize, failed: usize, skipped: usize) -> String {
+    let skipped = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
+    format!("expectations: {passed} passed, {failed} failed{skipped}")
+}
+
+fn cmd_test(args: TestArgs) -> Result<(), ExperimentError> {
+    use hmasim::experiment::test_runner::{self, Tested};
+    use hmasim::output::junit;
+    // Refuse a report that cannot be written before an hour of runs.
+    if let Some(path) = &args.junit {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if parent.is_some_and(|p| !p.is_dir()) || path.is_dir() {
+            return Err(ExperimentError::BadArgument(format!(
+                "--junit {}: give a file in an existing folder",
+                path.display()
+            )));
+        }
+    }
+    let files = test_runner::discover(&args.paths)?;
+    let mut suites = Vec::new();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut bad_input, mut run_errors, mut without) = (0, 0, 0);
+    for path in &files {
+        let report = test_runner::test_file(path, args.jobs);
+        if interrupt::received().is_some() {
+            return Err(interrupted_or(
+                ExperimentError::BadArgument(String::new()),
+                || "testing stopped; nothing was written".to_string(),
+            ));
+        }
+        let file = path.display().to_string();
+        let classname = report.name.clone().unwrap_or_else(|| file.clone());
+        let mut cases = Vec::new();
+        match &report.tested {
+            Tested::NoExpectations => {
+                without += 1;
+                outln!("test {file}: no [[expect]], not run");
+                continue;
+            }
+            Tested::Error(e) => {
+                if e.exit_code() == hmasim::experiment::error::EXIT_BAD_INPUT {
+                    bad_input += 1;
+                } else {
+                    run_errors += 1;
+                }
+                outln!("test {file}: ERROR");
+                let text = error_text(e);
+                for line in text.lines() {
+                    outln!("  {line}");
+                }
+                cases.push(junit::Case {
+                    name: "run".to_string(),
+                    classname,
+                    file: file.clone(),
+                    line: None,
+                    result: junit::CaseResult::Error(text),
+                });
+            }
+            Tested::Checked(outcomes) => {
+                outln!(
+                    "test {file} ({} runs, {:.1} s)",
+                    report.runs,
+                    report.wall.as_secs_f64()
+                );
+                out!("{}", expectations::lines(outcomes, &file));
+                let (p, f, s) = expectations::counts(outcomes);
+                (passed, failed, skipped) = (passed + p, failed + f, skipped + s);
+                for o in outcomes {
+                    let what = format!("{} {}: {}", o.name, o.bound, o.detail);
+                    cases.push(junit::Case {
+                        name: format!("{} {}", o.name, o.bound),
+                        classname: classname.clone(),
+                        file: file.clone(),
+                        line: Some(o.line),
+                        result: match o.verdict {
+                            expectations::Verdict::Pass => junit::CaseResult::Passed(what),
+                            expectations::Verdict::Fail => junit::CaseResult::Failed(what),
+                            expectations::Verdict::Skipped => junit::CaseResult::Skipped(what),
+                        },
+                    });
+                }
+            }
+        }
+        suites.push(junit::Suite {
+            name: file,
+            time: report.wall.as_secs_f64(),
+            cases,
+        });
+    }
+    if let Some(path) = &args.junit {
+        hmasim::output::atomic::write_file(path, junit::render(&suites).as_bytes())
+            .map_err(|e| ExperimentError::io(path, e))?;
+    }
+    let tested = files.len() - without - bad_input - run_errors;
+    outln!(
+        "{tested} scenario{} tested, {without} without expectations, {} could not be tested",
+        if tested == 1 { "" } else { "s" },
+        bad_input + run_errors
+    );
+    outln!("{}", closing_line(passed, failed, skipped));
+    let code = if bad_input > 0 {
+        hmasim::experiment::error::EXIT_BAD_INPUT
+    } else if run_errors > 0 {
+        hmasim::experiment::error::EXIT_FAILURE
+    } else if failed > 0 {
+        EXIT_EXPECTATIONS
+    } else {
+        return Ok(());
+    };
+    let mut why = Vec::new();
+    if bad_input + run_errors > 0 {
+        why.push(format!(
+            "{} scenario{} could not be tested",
+            bad_input + run_errors,
+            if bad_input + run_errors == 1 { "" } else { "s" }
+        ));
+    }
+    if failed > 0 {
+        why.push(format!(
+            "{failed} of {} expectations failed",
+            passed + failed + skipped
+        ));
+    }
+    Err(ExperimentError::Checks {
+        message: why.join("; "),
+        code,
+    })
+}
+
+/// An error as `hmasim validate` shows it, without colour: the diagnostics
+/// of a scenario with their snippets, anything else with its causes.
+fn error_text(e: &ExperimentError) -> String {
+    if let ExperimentError::Scenario(s) = e
+        && let ScenarioError::Invalid(d) = s.as_ref()
+    {
+        return render::render_all(d, false).trim_end().to_string();
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(&format!("\n  caused by: {more}"));
+        }
+        source = s.source();
+    }
+    text
 }
 
 fn charts_not_drawn(dir: &Path) -> String {
@@ -903,6 +1114,9 @@ Exit codes:
        --max-events or --max-memory, an existing output folder without --force, shard
        folders that do not belong together or come from another build (nothing is written)
   3    the CSVs were written but a chart or the report could not be drawn
+  4    an [[expect]] of the scenario did not hold (run: the results were written; test:
+       every scenario could be tested); 3 wins when a chart failed too, and for test 2
+       (a bad scenario) and 1 (a failed run) win over 4
   130  interrupted by SIGINT, 143 by SIGTERM (the staging folder is removed)";
 
 /// Where each shell looks for completion scripts.
@@ -924,6 +1138,21 @@ Examples:
   hmasim run my.toml --replications 20    20 paired runs, means with 95% CIs
   hmasim list-runs my.toml --vary pool.servers=2,4,8
   hmasim plot output/my-pool --from 3d --to 4d
+  hmasim test scenarios/ --junit report.xml  check every scenario's [[expect]] tables
+
+{EXIT_CODES}"
+    )
+}
+
+fn test_after_help() -> String {
+    format!(
+        "\
+Every scenario runs as `hmasim run FILE` would (its own seed, replications and flag values) and
+writes nothing but the --junit report. One line per expectation, then a summary.
+
+Examples:
+  hmasim test scenarios/                     every .toml file under scenarios/
+  hmasim test my.toml --junit junit.xml      for GitLab, Jenkins or GitHub Actions
 
 {EXIT_CODES}"
     )

@@ -15,6 +15,9 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code when every CSV was written but at least one chart (or the HTML
 /// report) could not be drawn.
 pub const EXIT_CHARTS: u8 = 3;
+/// Exit code when every run succeeded and its files were written, but an
+/// `[[expect]]` of the scenario did not hold (`hmasim run`, `hmasim test`).
+pub const EXIT_EXPECTATIONS: u8 = 4;
 /// Exit code after SIGINT (128 + 2), as a shell reports it.
 pub const EXIT_SIGINT: u8 = 130;
 /// Exit code after SIGTERM (128 + 15).
@@ -106,6 +109,16 @@ pub enum ExperimentError {
     /// `--max-memory`); nothing ran.
     #[error("{0}")]
     TooBig(String),
+    /// Expectations did not hold (exit [`EXIT_EXPECTATIONS`]), or `hmasim
+    /// test` could not test every scenario (exit 1 or 2, as the worst of
+    /// its errors); the details were printed as the checks ran.
+    #[error("{message}")]
+    Checks {
+        /// What failed, in one line (`2 of 9 expectations failed`).
+        message: String,
+        /// The exit code.
+        code: u8,
+    },
     /// The CSVs were written but some charts or the report could not be drawn.
     #[error("results written to {}, but drawing failed:\n{message}", .dir.display())]
     Charts {
@@ -159,7 +172,9 @@ impl ExperimentError {
             | ExperimentError::NotAResultFolder(_)
             | ExperimentError::TooBig(_)
             | ExperimentError::Merge(_) => EXIT_BAD_INPUT,
-            ExperimentError::Interrupted { code, .. } => *code,
+            ExperimentError::Interrupted { code, .. } | ExperimentError::Checks { code, .. } => {
+                *code
+            }
             ExperimentError::Io { .. }
             | ExperimentError::Run { .. }
             | ExperimentError::Stdout(_) => EXIT_FAILURE,

@@ -59,6 +59,7 @@ pub mod spill;
 pub mod summary;
 pub mod sweep;
 pub mod sweep_tables;
+pub mod test_runner;
 
 pub use error::ExperimentError;
 pub use plan::{Plan, PlanRequest, RunSpec};

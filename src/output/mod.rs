@@ -7,6 +7,7 @@ pub mod atomic;
 pub mod charts;
 pub mod csv;
 mod de;
+pub mod junit;
 pub mod read;
 pub mod report;
 pub mod table;
