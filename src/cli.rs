@@ -158,11 +158,17 @@ enum Command {
     /// Redraw the charts and the report of an existing result folder.
     Plot(PlotArgs),
     /// List the bundled scenarios, or print one to start from.
-    #[command(after_help = "Example: hmasim example baseline > my.toml")]
+    #[command(
+        after_help = "Examples:\n  hmasim example baseline > my.toml\n  hmasim example history --out my-history   the scenario and the CSV files it reads"
+    )]
     Example {
         /// Scenario to print (without NAME: list them all).
         #[arg(value_parser = example_names())]
         name: Option<String>,
+        /// Write NAME.toml and the data files it reads into this folder
+        /// (created if missing; existing files are not replaced) instead of printing.
+        #[arg(long, value_name = "DIR", requires = "name")]
+        out: Option<PathBuf>,
     },
     /// Print a shell completion script.
     #[command(after_help = COMPLETIONS_HELP)]
@@ -397,7 +403,7 @@ fn run(cli: Cli) -> Result<(), ExperimentError> {
         Command::Test(args) => cmd_test(args),
         Command::Merge(args) => cmd_merge(args),
         Command::Plot(args) => cmd_plot(args),
-        Command::Example { name } => cmd_example(name.as_deref()),
+        Command::Example { name, out } => cmd_example(name.as_deref(), out.as_deref()),
         Command::Completions { shell } => cmd_completions(shell),
         Command::Man { command } => cmd_man(command.as_deref()),
     }
@@ -1192,7 +1198,7 @@ fn example_names() -> clap::builder::PossibleValuesParser {
     hmasim::scenario::examples::EXAMPLES.map(|e| e.name).into()
 }
 
-fn cmd_example(name: Option<&str>) -> Result<(), ExperimentError> {
+fn cmd_example(name: Option<&str>, out: Option<&Path>) -> Result<(), ExperimentError> {
     use hmasim::scenario::examples;
     let Some(name) = name else {
         let width = examples::EXAMPLES
@@ -1209,13 +1215,49 @@ fn cmd_example(name: Option<&str>) -> Result<(), ExperimentError> {
         eprintln!("`hmasim example NAME > NAME.toml` writes one to a file.");
         return Ok(());
     };
-    match examples::find(name) {
-        Some(e) => print_bytes(e.text.as_bytes()),
-        None => Err(ExperimentError::BadArgument(format!(
+    let Some(e) = examples::find(name) else {
+        return Err(ExperimentError::BadArgument(format!(
             "no bundled scenario {name:?}; the bundled scenarios are: {}",
             examples::names()
-        ))),
+        )));
+    };
+    let Some(dir) = out else {
+        print_bytes(e.text.as_bytes())?;
+        if !e.files.is_empty() {
+            let names: Vec<&str> = e.files.iter().map(|f| f.0).collect();
+            eprintln!(
+                "{} reads {} beside it: `hmasim example {} --out DIR` writes them all.",
+                e.name,
+                names.join(" and "),
+                e.name
+            );
+        }
+        return Ok(());
+    };
+    let main = format!("{}.toml", e.name);
+    let all: Vec<(&str, &str)> = std::iter::once((main.as_str(), e.text))
+        .chain(e.files.iter().copied())
+        .collect();
+    // All or nothing: refuse before writing anything.
+    if let Some((existing, _)) = all.iter().find(|(f, _)| dir.join(f).exists()) {
+        return Err(ExperimentError::BadArgument(format!(
+            "{} exists; choose another folder (existing files are not replaced)",
+            dir.join(existing).display()
+        )));
     }
+    std::fs::create_dir_all(dir).map_err(|err| ExperimentError::io(dir, err))?;
+    for (f, text) in &all {
+        let path = dir.join(f);
+        hmasim::output::atomic::write_file(&path, text.as_bytes())
+            .map_err(|err| ExperimentError::io(&path, err))?;
+    }
+    outln!(
+        "wrote {} in {}; run it with `hmasim run {}`",
+        all.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "),
+        dir.display(),
+        dir.join(&main).display()
+    );
+    Ok(())
 }
 
 fn cmd_completions(shell: clap_complete::Shell) -> Result<(), ExperimentError> {

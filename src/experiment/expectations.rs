@@ -119,17 +119,27 @@ fn bound(min: Option<f64>, max: Option<f64>) -> String {
     }
 }
 
+/// A measured value: whole numbers (counts, means of equal counts) without
+/// decimals, others with three.
+fn show(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        fixed(x)
+    }
+}
+
 /// Whether `x` is within the bounds, and if not, which one it breaks.
 fn within(x: f64, min: Option<f64>, max: Option<f64>) -> Result<(), String> {
     if let Some(lo) = min
         && x < lo
     {
-        return Err(format!("{} < min {}", fixed(x), num(lo)));
+        return Err(format!("{} < min {}", show(x), num(lo)));
     }
     if let Some(hi) = max
         && x > hi
     {
-        return Err(format!("{} > max {}", fixed(x), num(hi)));
+        return Err(format!("{} > max {}", show(x), num(hi)));
     }
     Ok(())
 }
@@ -179,7 +189,7 @@ fn check(c: &Check, rows: &[RunRow]) -> (String, Verdict, String) {
                 n => format!("mean of {n} runs"),
             };
             match within(m, min, max) {
-                Ok(()) => (b, Verdict::Pass, format!("{} ({of})", fixed(m))),
+                Ok(()) => (b, Verdict::Pass, format!("{} ({of})", show(m))),
                 Err(why) => (b, Verdict::Fail, format!("{why} ({of})")),
             }
         }
@@ -359,8 +369,8 @@ mod tests {
         let verdicts: Vec<Verdict> = out.iter().map(|o| o.verdict).collect();
         use Verdict::*;
         assert_eq!(verdicts, [Pass, Fail, Pass, Fail, Pass, Fail, Skipped]);
-        assert_eq!(out[0].detail, "5.000 (mean of 2 runs)");
-        assert_eq!(out[1].detail, "1.000 > max 0.5 (mean of 2 runs)");
+        assert_eq!(out[0].detail, "5 (mean of 2 runs)");
+        assert_eq!(out[1].detail, "1 > max 0.5 (mean of 2 runs)");
         assert_eq!(out[2].bound, "95% CI low >= -9");
         assert_eq!(
             out[3].detail,

@@ -4,7 +4,9 @@
 //!
 //! Each file opens with a comment line `# NAME: what it shows`; a test keeps
 //! [`EXAMPLES`] equal to the folder, so a new bundled scenario cannot be left
-//! out.
+//! out. A scenario that reads data files (a `[history]`) lives in its own
+//! folder, `scenarios/NAME/NAME.toml` beside its files, and carries them
+//! as [`Example::files`]: `hmasim example NAME --out DIR` writes them all.
 
 /// One bundled scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +15,8 @@ pub struct Example {
     pub name: &'static str,
     /// The file's bytes, exactly.
     pub text: &'static str,
+    /// Data files the scenario reads, beside it: `(file name, bytes)`.
+    pub files: &'static [(&'static str, &'static str)],
 }
 
 impl Example {
@@ -41,16 +45,26 @@ macro_rules! example {
         Example {
             name: $name,
             text: include_str!(concat!("../../scenarios/", $name, ".toml")),
+            files: &[],
+        }
+    };
+    // scenarios/NAME/NAME.toml and its data files.
+    ($name:literal, [$($file:literal),+ $(,)?]) => {
+        Example {
+            name: $name,
+            text: include_str!(concat!("../../scenarios/", $name, "/", $name, ".toml")),
+            files: &[$(($file, include_str!(concat!("../../scenarios/", $name, "/", $file)))),+],
         }
     };
 }
 
 /// Every bundled scenario, simplest first (the order of the README).
-pub const EXAMPLES: [Example; 5] = [
+pub const EXAMPLES: [Example; 6] = [
     example!("baseline"),
     example!("patch-night"),
     example!("crash-storm"),
     example!("affinity"),
+    example!("history", ["events.csv", "rollovers.csv"]),
     example!("large-org"),
 ];
 
@@ -70,30 +84,54 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    /// The `.toml` files of `scenarios/`: (stem, bytes), sorted by stem.
-    fn folder() -> Vec<(String, Vec<u8>)> {
+    /// A bundled scenario: name, bytes, its data files as (name, bytes).
+    type OnDisk = (String, Vec<u8>, Vec<(String, Vec<u8>)>);
+
+    /// The scenarios of `scenarios/`: each `.toml` file, and each folder
+    /// `NAME/` as its `NAME.toml` and the folder's other files, sorted by name.
+    fn folder() -> Vec<OnDisk> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .map(|p| {
+        let mut out = Vec::new();
+        for p in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+            if p.is_dir() {
+                let name = p.file_name().unwrap().to_str().unwrap().to_string();
+                let main = p.join(format!("{name}.toml"));
+                let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&p)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|f| *f != main)
+                    .map(|f| {
+                        let n = f.file_name().unwrap().to_str().unwrap().to_string();
+                        (n, std::fs::read(&f).unwrap())
+                    })
+                    .collect();
+                files.sort();
+                out.push((name, std::fs::read(&main).unwrap(), files));
+            } else if p.extension().is_some_and(|x| x == "toml") {
                 let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
-                (stem, std::fs::read(&p).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
+                out.push((stem, std::fs::read(&p).unwrap(), Vec::new()));
+            }
+        }
+        out.sort();
+        out
     }
 
     #[test]
     fn embedded_examples_are_exactly_the_scenarios_folder() {
-        let mut embedded: Vec<(String, Vec<u8>)> = EXAMPLES
+        let mut embedded: Vec<_> = EXAMPLES
             .iter()
-            .map(|e| (e.name.to_string(), e.text.as_bytes().to_vec()))
+            .map(|e| {
+                let mut files: Vec<(String, Vec<u8>)> = e
+                    .files
+                    .iter()
+                    .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+                    .collect();
+                files.sort();
+                (e.name.to_string(), e.text.as_bytes().to_vec(), files)
+            })
             .collect();
         embedded.sort();
-        let names = |v: &[(String, Vec<u8>)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        let names = |v: &[OnDisk]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
         let on_disk = folder();
         assert_eq!(
             names(&embedded),
@@ -126,6 +164,7 @@ mod tests {
         let e = Example {
             name: "x",
             text: "# x: one\n#   two\n#\n# three\n[simulation]\n",
+            files: &[],
         };
         assert_eq!(e.summary(), "one two");
     }
@@ -140,7 +179,7 @@ mod tests {
         assert_eq!(find("nosuch"), None);
         assert_eq!(
             names(),
-            "baseline, patch-night, crash-storm, affinity, large-org"
+            "baseline, patch-night, crash-storm, affinity, history, large-org"
         );
     }
 }

@@ -7,10 +7,11 @@ use std::path::Path;
 use crate::cli::{assert_code, hmasim, stderr, stdout, temp_dir};
 
 /// The subcommands every completion script and the top man page must name.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "run",
     "validate",
     "list-runs",
+    "test",
     "merge",
     "plot",
     "example",
@@ -18,17 +19,27 @@ const SUBCOMMANDS: [&str; 8] = [
     "man",
 ];
 
-/// The stems of `scenarios/*.toml`, sorted.
+/// The bundled scenarios: the stems of `scenarios/*.toml` and the folders
+/// `scenarios/NAME/` (which hold `NAME.toml`), sorted.
 fn bundled() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "toml"))
         .map(|p| p.file_stem().unwrap().to_str().unwrap().to_string())
         .collect();
     names.sort();
     names
+}
+
+/// The scenario file of a bundled scenario.
+fn bundled_file(name: &str) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    match root.join(name) {
+        folder if folder.is_dir() => folder.join(format!("{name}.toml")),
+        _ => root.join(format!("{name}.toml")),
+    }
 }
 
 #[test]
@@ -45,6 +56,7 @@ fn help_shows_examples_and_every_exit_code() {
             "1    a run or an I/O",
             "2    bad input",
             "3    the CSVs",
+            "4    an [[expect]]",
             "130  interrupted by SIGINT, 143 by SIGTERM",
         ] {
             assert!(text.contains(code), "{args:?} lacks {code:?}:\n{text}");
@@ -135,13 +147,12 @@ fn example_lists_and_prints_the_bundled_scenarios() {
     // Each with what it shows, from the file's first comment.
     assert!(list.contains("baseline     a typical 4-server Exchange 2019 pool over two weeks."));
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     for name in bundled() {
         let out = hmasim(&dir, &["example", &name]);
         assert_code(&out, 0);
         assert_eq!(
             out.stdout,
-            std::fs::read(root.join(format!("{name}.toml"))).unwrap(),
+            std::fs::read(bundled_file(&name)).unwrap(),
             "{name}"
         );
     }
@@ -154,6 +165,36 @@ fn example_lists_and_prints_the_bundled_scenarios() {
         assert!(err.contains(&name), "{err} lacks {name}");
     }
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_example_with_data_files_is_written_whole_and_validates_there() {
+    let dir = temp_dir("shell-example-out");
+    let out = hmasim(&dir, &["example", "history"]);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("--out DIR"), "{}", stderr(&out));
+    let out = hmasim(&dir, &["example", "history", "--out", "h"]);
+    assert_code(&out, 0);
+    let source = bundled_file("history");
+    for f in ["history.toml", "events.csv", "rollovers.csv"] {
+        assert_eq!(
+            std::fs::read(dir.join("h").join(f)).unwrap(),
+            std::fs::read(source.with_file_name(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let out = hmasim(&dir, &["validate", "h/history.toml"]);
+    assert_code(&out, 0);
+    // Nothing is replaced: a second time is refused, the files unchanged.
+    std::fs::write(dir.join("h/events.csv"), "mine").unwrap();
+    let out = hmasim(&dir, &["example", "history", "--out", "h"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("h/history.toml exists"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(dir.join("h/events.csv")).unwrap(), b"mine");
 }
 
 #[test]

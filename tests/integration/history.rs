@@ -1,0 +1,226 @@
+//! `[history]`: CSV rows become the scenario tables a user could have
+//! written, timestamps map onto the run through `simulation.start`, and
+//! every bad row is reported at its file, line and column with nothing
+//! written.
+
+use crate::cli::{assert_code, hmasim, stderr, temp_dir};
+use hmasim::experiment::{Plan, PlanRequest};
+use std::path::Path;
+
+const HEAD: &str = r#"[simulation]
+name = "replay"
+horizon = "3d"
+[pool]
+servers = 2
+app_pools = ["ews", "owa"]
+[clients]
+users = 2
+arrivals = "fixed"
+request_interval = "10m"
+"#;
+
+fn plan(dir: &Path, file: &str) -> Result<Plan, hmasim::experiment::ExperimentError> {
+    Plan::build(PlanRequest {
+        scenario: dir.join(file),
+        ..PlanRequest::default()
+    })
+}
+
+#[test]
+fn history_rows_are_the_tables_a_file_could_have_written() {
+    let dir = temp_dir("history-tables");
+    std::fs::create_dir(dir.join("h")).unwrap();
+    std::fs::write(
+        dir.join("h/events.csv"),
+        "at,kind,server,app_pool,duration\n2h,ma_recycle,0,ews,\n1d 2h,maintenance,1,,90m\n\
+         1d,server_crash,0,,\n1d,worker_crash,1,owa,\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("h/rollovers.csv"), "lead,published\n1h,30h\n,2d\n").unwrap();
+    std::fs::write(
+        dir.join("replay.toml"),
+        format!(
+            "{HEAD}[history]\nevents = \"h/events.csv\"\nrollovers = \"h/rollovers.csv\"\n\
+             [[event]]\nat = \"5h\"\nkind = \"periodic_recycle\"\nserver = 1\napp_pool = \"ews\"\n"
+        ),
+    )
+    .unwrap();
+    // The same history written as tables: the file's own come first.
+    std::fs::write(
+        dir.join("tables.toml"),
+        format!(
+            "{HEAD}[[event]]\nat = \"5h\"\nkind = \"periodic_recycle\"\nserver = 1\napp_pool = \"ews\"\n\
+             [[event]]\nat = \"2h\"\nkind = \"ma_recycle\"\nserver = 0\napp_pool = \"ews\"\n\
+             [[event]]\nat = \"1d\"\nkind = \"server_crash\"\nserver = 0\n\
+             [[event]]\nat = \"1d\"\nkind = \"worker_crash\"\nserver = 1\napp_pool = \"owa\"\n\
+             [[maintenance.window]]\nserver = 1\nstart = \"1d 2h\"\nduration = \"90m\"\n\
+             [[issuer.rollover]]\nat = \"30h\"\nlead = \"1h\"\n\
+             [[issuer.rollover]]\nat = \"2d\"\n"
+        ),
+    )
+    .unwrap();
+    let mut replay = plan(&dir, "replay.toml").unwrap().points[0]
+        .scenario
+        .clone();
+    let tables = plan(&dir, "tables.toml").unwrap().points[0]
+        .scenario
+        .clone();
+    assert_eq!(replay.events.len(), 4);
+    assert_eq!(
+        replay.history.events.as_deref(),
+        Some("h/events.csv"),
+        "the paths stay in the resolved scenario (the manifest shows them)"
+    );
+    // The model gets exactly what the tables give it: the same runs.
+    replay.history = Default::default();
+    assert_eq!(replay, tables);
+}
+
+#[test]
+fn timestamps_need_a_start_and_mean_the_same_as_offsets() {
+    let dir = temp_dir("history-timestamps");
+    std::fs::write(
+        dir.join("events.csv"),
+        "at,kind,server\n2026-06-02T02:00:00+02:00,server_crash,1\n1d 1h,server_crash,1\n",
+    )
+    .unwrap();
+    let with_start = format!(
+        "{}[history]\nevents = \"events.csv\"\n",
+        HEAD.replace(
+            "horizon = \"3d\"",
+            "horizon = \"3d\"\nstart = 2026-06-01T00:00:00Z"
+        )
+    );
+    std::fs::write(dir.join("s.toml"), &with_start).unwrap();
+    let s = plan(&dir, "s.toml").unwrap().base;
+    let at: Vec<u64> = s.events.iter().map(|e| e.at).collect();
+    assert_eq!(at, [86_400_000, 90_000_000]);
+
+    // Without a start a timestamp is an error that says what to add.
+    std::fs::write(
+        dir.join("s.toml"),
+        format!("{HEAD}[history]\nevents = \"events.csv\"\n"),
+    )
+    .unwrap();
+    let err = plan(&dir, "s.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("events.csv:2:1: at: \"2026-06-02T02:00:00+02:00\" is a timestamp, but the scenario has no simulation.start"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_bad_row_is_reported_in_file_order_and_nothing_is_written() {
+    let dir = temp_dir("history-bad-rows");
+    std::fs::write(
+        dir.join("events.csv"),
+        "at,kind,server,app_pool,duration\n\
+         1h,ma_recycel,0,ews,\n\
+         2h,worker_crash,5,ews,\n\
+         3h,maintenance,0,,\n\
+         3x,server_crash,0,,\n\
+         4h,server_crash,0,owa,\n\
+         5h,worker_crash,0,exchange,\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("rollovers.csv"), "published,laed\n1d,1h\n").unwrap();
+    std::fs::write(
+        dir.join("s.toml"),
+        format!("{HEAD}[history]\nevents = \"events.csv\"\nrollovers = \"rollovers.csv\"\n"),
+    )
+    .unwrap();
+    let out = hmasim(&dir, &["run", "s.toml", "--out", "res"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains(".csv:")).collect();
+    let want = [
+        "events.csv:2:4: kind: unknown kind \"ma_recycel\"; did you mean \"ma_recycle\"?",
+        "events.csv:3:17: server: server 5 does not exist (expected: a server index in 0..=1 ([pool] servers = 2))",
+        "events.csv:4:19: duration: a maintenance row needs a duration (expected: a duration > 0s such as \"90m\")",
+        "events.csv:5:1: at: in \"3x\": unknown unit \"x\"",
+        "events.csv:6:19: app_pool: a server_crash row takes no app_pool (expected: an empty app_pool cell with kind server_crash)",
+        "events.csv:7:19: app_pool: unknown app pool \"exchange\" (expected: one of \"ews\", \"owa\" ([pool] app_pools))",
+        "rollovers.csv:1:11: laed: unknown column \"laed\"; did you mean `lead`?",
+    ];
+    assert_eq!(lines.len(), want.len(), "{err}");
+    for (got, want) in lines.iter().zip(want) {
+        let got = got.trim_start_matches("error: ");
+        assert!(got.starts_with(want), "got  {got}\nwant {want}");
+    }
+    assert!(!dir.join("res").exists());
+
+    // validate shows each with its line and a caret under the cell.
+    let out = hmasim(&dir, &["validate", "s.toml"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out)
+            .contains("3 | 2h,worker_crash,5,ews,\n  |                 ^ expected: a server index"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_missing_file_is_reported_where_the_scenario_names_it() {
+    let dir = temp_dir("history-missing");
+    std::fs::write(
+        dir.join("s.toml"),
+        format!("{HEAD}[history]\nrollovers = \"nowhere.csv\"\n"),
+    )
+    .unwrap();
+    let out = hmasim(&dir, &["validate", "s.toml"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("s.toml:12:13: history.rollovers: cannot read \"nowhere.csv\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_bundled_history_replays_its_csv_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/history");
+    let plan = Plan::build(PlanRequest {
+        scenario: root.join("history.toml"),
+        ..PlanRequest::default()
+    })
+    .unwrap();
+    let s = &plan.base;
+    let rows = |f: &str| {
+        std::fs::read_to_string(root.join(f))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .count()
+            - 1
+    };
+    assert_eq!(
+        s.events.len() + s.maintenance.windows.len(),
+        rows("events.csv")
+    );
+    assert_eq!(s.issuer.rollovers.len(), 2);
+    assert_eq!(s.pool.servers, 6);
+    // A quarter, replayed alone: every random process is off.
+    assert_eq!(s.simulation.horizon, 91 * 86_400_000);
+    assert_eq!(s.worker.crash_rate.count, 0.0);
+    assert_eq!(s.worker.ma_recycle_rate.count, 0.0);
+    assert_eq!(s.server.crash_rate.count, 0.0);
+    assert_eq!(s.maintenance.rolling_every, None);
+    assert_eq!(s.issuer.rollover_every, None);
+    assert_eq!(s.issuer.emergency_rate.count, 0.0);
+    assert!(s.events.iter().all(|e| e.at < s.simulation.horizon));
+}
+
+#[test]
+fn history_files_and_a_start_keep_the_other_outputs_as_they_were() {
+    // A scenario without [history] or start writes no new column; the
+    // manifest's resolved scenario has no new key.
+    let dir = temp_dir("history-bytes");
+    std::fs::write(dir.join("s.toml"), HEAD).unwrap();
+    let out = hmasim(&dir, &["run", "s.toml", "--out", "res", "--no-charts"]);
+    assert_code(&out, 0);
+    let manifest = std::fs::read_to_string(dir.join("res/manifest.json")).unwrap();
+    for key in ["\"start\"", "\"history\"", "\"expect\""] {
+        assert!(!manifest.contains(key), "{key} in {manifest}");
+    }
+}
