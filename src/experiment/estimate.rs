@@ -57,7 +57,6 @@
 use super::ExperimentError;
 use super::spill;
 use crate::engine::time::format_duration;
-use crate::model::clients::User;
 use crate::model::worker::Worker;
 use crate::scenario::{Arrivals, Rate, Scenario};
 
@@ -171,7 +170,7 @@ pub fn estimate(sc: &Scenario, trace: bool) -> Estimate {
     let rows = buckets + timeline + windows + if trace { lifecycle } else { 0.0 };
 
     let bitset = (users / 64.0).ceil() * 8.0;
-    let memory = users * std::mem::size_of::<User>() as f64
+    let memory = users * crate::model::clients::BYTES_PER_USER as f64
         + workers * (std::mem::size_of::<Worker>() as f64 + 3.0 * STREAM + bitset + 64.0)
         + servers * (256.0 + 3.0 * STREAM)
         + QUEUE_ENTRY * (4.0 * workers + 4.0 * servers + 2.0 * users + 256.0)

@@ -14,6 +14,7 @@
 //! flag-on runs see the same arrivals; a request of a user in a prompt loop
 //! is drawn and then suppressed.
 
+use super::RunError;
 use crate::engine::StreamRng;
 use crate::engine::time::HOUR;
 use crate::scenario::{Arrivals, Clients as ClientParams};
@@ -23,45 +24,251 @@ pub const NO_LOOP: u64 = u64::MAX;
 /// `last_server` of a user that has not reached a server yet.
 pub const NO_SERVER: u32 = u32::MAX;
 
-/// One user's state. Kept small: there may be millions.
+// The hot word of a user: what every request reads, in one `u64` so that a
+// request touches one cache line of per-user state (a million users' state
+// does not fit in cache). Bit 63: in a prompt loop. Bits 56..63: the kid of
+// the current token (kids are < MAX_KEYS = 128). Bits 0..56: the instant the
+// token is due for renewal, `expiry - renew_before` [ms], saturated at
+// `RENEW_MASK` (2^56 - 1 ms, about 2.28 million years: a request at `now`
+// renews iff `renew_at <= now`, and `now` < horizon, so the saturation never
+// changes a decision for any horizon below that).
+const LOOP_BIT: u64 = 1 << 63;
+const KID_SHIFT: u32 = 56;
+const KID_MASK: u64 = 0x7f;
+const RENEW_MASK: u64 = (1 << KID_SHIFT) - 1;
+
+/// What only a rejection, a prompt loop or a give-up touches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct User {
-    /// Expiry of the current token [ms]; 0 = no token yet.
-    pub token_expiry: u64,
+struct ColdUser {
     /// Start of the current prompt-loop episode [ms], or [`NO_LOOP`].
-    pub loop_start: u64,
+    loop_start: u64,
     /// Incremented whenever a pending retry or give-up must be forgotten.
-    pub retry_generation: u32,
-    /// Server of the last request (client affinity), or [`NO_SERVER`].
-    pub last_server: u32,
-    /// Kid of the current token.
-    pub token_kid: u8,
+    retry_generation: u32,
     /// App pool the prompt loop retries against.
-    pub retry_pool: u8,
+    retry_pool: u8,
     /// A retry is pending, or none will come before the user gives up.
-    pub retry_pending: bool,
+    retry_pending: bool,
     /// Has had a request rejected (after warm-up).
-    pub affected: bool,
+    affected: bool,
 }
 
-impl User {
-    /// A user with no token, not in a loop.
-    pub const NEW: User = User {
-        token_expiry: 0,
-        loop_start: NO_LOOP,
-        retry_generation: 0,
-        last_server: NO_SERVER,
-        token_kid: 0,
-        retry_pool: 0,
-        retry_pending: false,
-        affected: false,
-    };
+const COLD_NEW: ColdUser = ColdUser {
+    loop_start: NO_LOOP,
+    retry_generation: 0,
+    retry_pool: 0,
+    retry_pending: false,
+    affected: false,
+};
+
+/// Every user's state, split by how often it is touched: 8 bytes per user
+/// read by every request (token and loop flag), 16 bytes per user only on
+/// rejections and prompt loops, and 4 bytes per user for the last server
+/// only with client affinity.
+#[derive(Clone, Debug)]
+pub struct Users {
+    hot: Vec<u64>,
+    cold: Vec<ColdUser>,
+    /// Server each user last reached, or [`NO_SERVER`]; empty unless kept.
+    last_server: Vec<u32>,
+}
+
+impl Users {
+    /// `n` users with no token, not in a loop; `keep_last_server` for
+    /// client affinity. Reserved fallibly: with millions of users this is
+    /// the run's largest allocation, and a failure must end the run, not
+    /// abort.
+    pub fn new(n: u32, keep_last_server: bool) -> Result<Self, RunError> {
+        let n = n as usize;
+        let out_of_memory = |_| RunError::OutOfMemory {
+            what: "the users' state",
+            bytes: n.saturating_mul(BYTES_PER_USER),
+        };
+        Ok(Users {
+            hot: filled(n, 0).map_err(out_of_memory)?,
+            cold: filled(n, COLD_NEW).map_err(out_of_memory)?,
+            last_server: filled(if keep_last_server { n } else { 0 }, NO_SERVER)
+                .map_err(out_of_memory)?,
+        })
+    }
+
+    /// Number of users.
+    pub fn len(&self) -> usize {
+        self.hot.len()
+    }
+
+    /// True when there are no users.
+    pub fn is_empty(&self) -> bool {
+        self.hot.is_empty()
+    }
+
+    /// The hot word of `user` (pass it to [`hot_in_loop`] and [`hot_kid_if_valid`]).
+    #[inline(always)]
+    pub fn hot(&self, user: u32) -> u64 {
+        self.hot[user as usize]
+    }
+
+    /// Asks the CPU to bring `user`'s hot word into cache: the merged stream
+    /// knows its users some requests ahead, and a million users' words do
+    /// not fit in cache.
+    #[inline(always)]
+    pub fn prefetch(&self, user: u32) {
+        if let Some(word) = self.hot.get(user as usize) {
+            prefetch(word);
+        }
+    }
 
     /// In a prompt loop: regular requests are suppressed.
     #[inline(always)]
-    pub fn in_loop(&self) -> bool {
-        self.loop_start != NO_LOOP
+    pub fn in_loop(&self, user: u32) -> bool {
+        hot_in_loop(self.hot(user))
     }
+
+    /// Gives `user` a new token of `kid`, due for renewal at `renew_at` [ms];
+    /// returns the new hot word.
+    #[inline]
+    pub fn issue_token(&mut self, user: u32, kid: u8, renew_at: u64) -> u64 {
+        let h = &mut self.hot[user as usize];
+        *h = (*h & LOOP_BIT) | (u64::from(kid) & KID_MASK) << KID_SHIFT | renew_at.min(RENEW_MASK);
+        *h
+    }
+
+    /// Drops `user`'s token: the next request gets a fresh one.
+    pub fn drop_token(&mut self, user: u32) {
+        let h = &mut self.hot[user as usize];
+        *h &= LOOP_BIT | KID_MASK << KID_SHIFT;
+    }
+
+    /// Start of `user`'s prompt loop [ms], or [`NO_LOOP`].
+    pub fn loop_start(&self, user: u32) -> u64 {
+        self.cold[user as usize].loop_start
+    }
+
+    /// `user` enters a prompt loop at `t`, retrying against `retry_pool`.
+    pub fn start_loop(&mut self, user: u32, t: u64, retry_pool: u8) {
+        let c = &mut self.cold[user as usize];
+        c.loop_start = t;
+        c.retry_pool = retry_pool;
+        self.hot[user as usize] |= LOOP_BIT;
+    }
+
+    /// Ends `user`'s prompt loop, forgetting its pending retry and give-up;
+    /// returns when the loop started.
+    pub fn end_loop(&mut self, user: u32) -> u64 {
+        let c = &mut self.cold[user as usize];
+        let start = c.loop_start;
+        c.loop_start = NO_LOOP;
+        c.retry_pending = false;
+        c.retry_generation = c.retry_generation.wrapping_add(1);
+        self.hot[user as usize] &= !LOOP_BIT;
+        start
+    }
+
+    /// Clears the loop of `user` at the horizon (nothing is pending any
+    /// more); returns when it started, if it was in one.
+    pub fn close_loop_at_horizon(&mut self, user: u32) -> Option<u64> {
+        if self.in_loop(user) {
+            let c = &mut self.cold[user as usize];
+            let start = c.loop_start;
+            c.loop_start = NO_LOOP;
+            self.hot[user as usize] &= !LOOP_BIT;
+            Some(start)
+        } else {
+            None
+        }
+    }
+
+    /// Generation of `user`'s pending retry and give-up.
+    pub fn retry_generation(&self, user: u32) -> u32 {
+        self.cold[user as usize].retry_generation
+    }
+
+    /// App pool `user`'s prompt loop retries against.
+    pub fn retry_pool(&self, user: u32) -> u8 {
+        self.cold[user as usize].retry_pool
+    }
+
+    /// A retry is pending (or none will come before the user gives up).
+    pub fn retry_pending(&self, user: u32) -> bool {
+        self.cold[user as usize].retry_pending
+    }
+
+    /// Sets whether a retry is pending.
+    pub fn set_retry_pending(&mut self, user: u32, pending: bool) {
+        self.cold[user as usize].retry_pending = pending;
+    }
+
+    /// Marks `user` affected; returns false if it already was.
+    pub fn mark_affected(&mut self, user: u32) -> bool {
+        !std::mem::replace(&mut self.cold[user as usize].affected, true)
+    }
+
+    /// Whether `user` was marked affected.
+    pub fn affected(&self, user: u32) -> bool {
+        self.cold[user as usize].affected
+    }
+
+    /// Server `user` last reached, or [`NO_SERVER`] (also when not kept).
+    #[inline]
+    pub fn last_server(&self, user: u32) -> u32 {
+        self.last_server
+            .get(user as usize)
+            .copied()
+            .unwrap_or(NO_SERVER)
+    }
+
+    /// Records the server `user` reached (kept only with client affinity).
+    #[inline(always)]
+    pub fn set_last_server(&mut self, user: u32, server: u32) {
+        if let Some(s) = self.last_server.get_mut(user as usize) {
+            *s = server;
+        }
+    }
+}
+
+/// Bytes of state per user, at most (8 hot, 16 cold, 4 with client affinity).
+pub const BYTES_PER_USER: usize =
+    std::mem::size_of::<u64>() + std::mem::size_of::<ColdUser>() + std::mem::size_of::<u32>();
+
+/// `n` copies of `value`, reserved fallibly.
+fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>, std::collections::TryReserveError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// Whether the hot word says "in a prompt loop".
+#[inline(always)]
+pub fn hot_in_loop(hot: u64) -> bool {
+    hot & LOOP_BIT != 0
+}
+
+/// The kid of the token in the hot word, unless the token is missing or due
+/// for renewal at `now`.
+#[inline(always)]
+pub fn hot_kid_if_valid(hot: u64, now: u64) -> Option<u8> {
+    if hot & RENEW_MASK > now {
+        Some((hot >> KID_SHIFT & KID_MASK) as u8)
+    } else {
+        None
+    }
+}
+
+/// A hint to the CPU to load `word`'s cache line: it cannot fault and has no
+/// effect on the program's results.
+#[inline(always)]
+fn prefetch(word: &u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: PREFETCHT0 (SSE, part of every x86_64 CPU) only reads a hint
+    // about an address; it never faults and changes no program state. The
+    // address is that of a live reference.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (word as *const u64).cast(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = word;
 }
 
 /// One regular request of the merged stream.
@@ -89,13 +296,22 @@ enum Generator {
     },
 }
 
+/// How many arrivals the stream draws ahead of the one being handled, so
+/// that the model can prefetch their users' state (a power of two).
+pub const LOOKAHEAD: usize = 16;
+
 /// The merged regular-request stream of all users.
+///
+/// Arrivals are drawn [`LOOKAHEAD`] ahead of the one handled. The stream
+/// depends on nothing but its own draws, so drawing ahead changes nothing
+/// (arrivals drawn past the horizon are never handled).
 pub struct ArrivalStream {
     generator: Generator,
     rng: StreamRng,
     users: u32,
     app_pools: u32,
-    next: Arrival,
+    ahead: [Arrival; LOOKAHEAD],
+    head: usize,
 }
 
 const NS_PER_MS: u64 = 1_000_000;
@@ -121,39 +337,44 @@ impl ArrivalStream {
                 index: 0,
             },
         };
+        let first = Arrival {
+            ms: 0,
+            user: 0,
+            app_pool: 0,
+        };
         let mut stream = ArrivalStream {
             generator,
             rng,
             users: params.users,
             app_pools,
-            next: Arrival {
-                ms: 0,
-                user: 0,
-                app_pool: 0,
-            },
+            ahead: [first; LOOKAHEAD],
+            head: 0,
         };
-        stream.advance_from_start();
-        stream
-    }
-
-    fn advance_from_start(&mut self) {
-        match self.generator {
-            Generator::Poisson { .. } => self.advance(),
-            Generator::Fixed { period, .. } => {
-                self.next = fixed_arrival(period, self.users, self.app_pools, 0, 0)
-            }
+        for i in 0..LOOKAHEAD {
+            stream.ahead[i] = stream.draw();
         }
+        stream
     }
 
     /// The next arrival (not yet handled).
     #[inline(always)]
     pub fn peek(&self) -> Arrival {
-        self.next
+        self.ahead[self.head]
     }
 
-    /// Moves to the following arrival.
+    /// Moves to the following arrival; returns the user of the one drawn
+    /// (`LOOKAHEAD - 1` after the new next one), to prefetch its state.
     #[inline(always)]
-    pub fn advance(&mut self) {
+    pub fn advance(&mut self) -> u32 {
+        let drawn = self.draw();
+        self.ahead[self.head] = drawn;
+        self.head = (self.head + 1) % LOOKAHEAD;
+        drawn.user
+    }
+
+    /// Draws the arrival after the last one drawn.
+    #[inline(always)]
+    fn draw(&mut self) -> Arrival {
         match &mut self.generator {
             Generator::Poisson {
                 next_ns,
@@ -174,20 +395,20 @@ impl ArrivalStream {
                 let r = self.rng.next_u64();
                 let user = (((r >> 32) * u64::from(self.users)) >> 32) as u32;
                 let app_pool = ((u64::from(r as u32) * u64::from(self.app_pools)) >> 32) as u32;
-                self.next = Arrival { ms, user, app_pool };
-                return;
+                return Arrival { ms, user, app_pool };
             },
             Generator::Fixed {
                 period,
                 cycle,
                 index,
             } => {
+                let drawn = fixed_arrival(*period, self.users, self.app_pools, *cycle, *index);
                 *index += 1;
                 if *index == self.users {
                     *index = 0;
                     *cycle += 1;
                 }
-                self.next = fixed_arrival(*period, self.users, self.app_pools, *cycle, *index);
+                drawn
             }
         }
     }

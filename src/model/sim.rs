@@ -7,7 +7,7 @@
 
 use super::auth_admin;
 use super::balancer::Balancer;
-use super::clients::{ArrivalStream, NO_LOOP, NO_SERVER, User};
+use super::clients::{ArrivalStream, NO_SERVER, Users, hot_in_loop, hot_kid_if_valid};
 use super::directory::Directory;
 use super::event::*;
 use super::issuer::Issuer;
@@ -48,7 +48,7 @@ pub struct Simulation<'a> {
     workers: Vec<Worker>,
     app_pools: u32,
     balancer: Balancer,
-    users: Vec<User>,
+    users: Users,
     arrivals: ArrivalStream,
     recorder: Recorder<'a>,
     trace: bool,
@@ -65,19 +65,6 @@ pub struct Simulation<'a> {
     retry_rng: StreamRng,
     server_streams: Vec<ServerStreams>,
     worker_streams: Vec<WorkerStreams>,
-}
-
-/// Every user's state, reserved fallibly: with millions of users this is
-/// the run's largest allocation, and a failure must end the run, not abort.
-fn user_states(users: usize) -> Result<Vec<User>, RunError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(users)
-        .map_err(|_| RunError::OutOfMemory {
-            what: "the users' state",
-            bytes: users.saturating_mul(std::mem::size_of::<User>()),
-        })?;
-    v.resize(users, User::NEW);
-    Ok(v)
 }
 
 #[inline]
@@ -136,7 +123,7 @@ impl<'a> Simulation<'a> {
                 servers,
                 root.stream("clients.routing"),
             ),
-            users: user_states(sc.clients.users as usize)?,
+            users: Users::new(sc.clients.users, sc.balancer.affinity == Affinity::Client)?,
             arrivals: ArrivalStream::new(&sc.clients, app_pools, root.stream("clients.arrivals")),
             recorder: Recorder::new(
                 sc.simulation.warmup,
@@ -330,7 +317,8 @@ impl<'a> Simulation<'a> {
                 }
                 self.now = SimTime(arrival.ms);
                 self.regular_request(arrival.user, arrival.app_pool);
-                self.arrivals.advance();
+                let ahead = self.arrivals.advance();
+                self.users.prefetch(ahead);
             }
             let next_event = self.queue.next_time().ms();
             if next_event >= horizon {
@@ -382,11 +370,8 @@ impl<'a> Simulation<'a> {
 
     fn finish(mut self, id: RunId) -> RunSummary {
         let horizon = self.horizon.ms();
-        for u in 0..self.users.len() {
-            let user = &mut self.users[u];
-            if user.in_loop() {
-                let start = user.loop_start;
-                user.loop_start = NO_LOOP;
+        for u in 0..self.users.len() as u32 {
+            if let Some(start) = self.users.close_loop_at_horizon(u) {
                 self.recorder.episode(start, horizon);
             }
         }
@@ -575,19 +560,19 @@ impl<'a> Simulation<'a> {
             }
             Event::Probe => self.probe(),
             Event::Retry { user, generation } => {
-                let u = &mut self.users[user as usize];
-                if generation == u.retry_generation && u.in_loop() {
-                    u.retry_pending = false;
-                    let pool = u32::from(u.retry_pool);
+                let users = &mut self.users;
+                if generation == users.retry_generation(user) && users.in_loop(user) {
+                    users.set_retry_pending(user, false);
+                    let pool = u32::from(users.retry_pool(user));
                     self.send(user, pool, true);
                 }
             }
             Event::GiveUp { user, generation } => {
-                let u = &mut self.users[user as usize];
-                if generation == u.retry_generation && u.in_loop() {
+                let users = &self.users;
+                if generation == users.retry_generation(user) && users.in_loop(user) {
                     self.end_loop(user);
                     // Resumes regular requests with a fresh token.
-                    self.users[user as usize].token_expiry = 0;
+                    self.users.drop_token(user);
                 }
             }
         }
@@ -1029,7 +1014,7 @@ impl<'a> Simulation<'a> {
     /// A regular request of the merged stream (suppressed in a prompt loop).
     #[inline(always)]
     fn regular_request(&mut self, user: u32, app_pool: u32) {
-        if self.users[user as usize].in_loop() {
+        if hot_in_loop(self.users.hot(user)) {
             return;
         }
         self.fingerprint
@@ -1042,17 +1027,17 @@ impl<'a> Simulation<'a> {
     #[inline(always)]
     fn send(&mut self, user: u32, app_pool: u32, fresh_token: bool) {
         let now = self.now.ms();
-        let u = &mut self.users[user as usize];
-        if fresh_token || u.token_expiry <= now + self.sc.issuer.renew_before {
-            u.token_kid = self.issuer.signing;
-            u.token_expiry = now + draw(&mut self.token_rng, self.sc.issuer.token_lifetime);
-        }
-        let kid = u.token_kid;
+        let valid = hot_kid_if_valid(self.users.hot(user), now);
+        let kid = match valid {
+            Some(kid) if !fresh_token => kid,
+            _ => self.issue_token(user),
+        };
+        let last_server = self.users.last_server(user);
         let server = if self.sc.balancer.affinity == Affinity::Client
-            && u.last_server != NO_SERVER
-            && self.servers[u.last_server as usize].in_pool
+            && last_server != NO_SERVER
+            && self.servers[last_server as usize].in_pool
         {
-            Some(u.last_server)
+            Some(last_server)
         } else {
             let servers = &self.servers;
             self.balancer.route(|s| servers[s as usize].outstanding)
@@ -1066,13 +1051,26 @@ impl<'a> Simulation<'a> {
             return;
         }
         // Affinity keeps the server the user last *reached* (R9).
-        self.users[user as usize].last_server = server;
+        self.users.set_last_server(user, server);
         let worker = server * self.app_pools + app_pool;
         if self.workers[worker as usize].process == Process::Ready {
             self.validate(worker, user, kid);
         } else {
             self.enqueue(worker, user, kid);
         }
+    }
+
+    /// A new token for `user`, signed with the issuer's current key (R2):
+    /// renewed `renew_before` ahead of its expiry.
+    #[cold]
+    fn issue_token(&mut self, user: u32) -> u8 {
+        let now = self.now.ms();
+        let kid = self.issuer.signing;
+        let lifetime = draw(&mut self.token_rng, self.sc.issuer.token_lifetime);
+        // expiry <= t + renew_before  <=>  t >= expiry - renew_before.
+        let renew_at = now.saturating_add(lifetime.saturating_sub(self.sc.issuer.renew_before));
+        self.users.issue_token(user, kid, renew_at);
+        kid
     }
 
     #[cold]
@@ -1095,7 +1093,7 @@ impl<'a> Simulation<'a> {
     fn validate(&mut self, worker: u32, user: u32, kid: u8) {
         if self.workers[worker as usize].cache.contains(kid) {
             self.recorder.accepted(self.now.ms());
-            if self.users[user as usize].in_loop() {
+            if self.users.in_loop(user) {
                 self.end_loop(user);
             }
         } else {
@@ -1107,8 +1105,8 @@ impl<'a> Simulation<'a> {
     fn reject(&mut self, worker: u32, user: u32, kid: u8) {
         let now = self.now;
         self.recorder.rejected(now.ms());
-        if !self.users[user as usize].affected && self.recorder.user_affected(now.ms()) {
-            self.users[user as usize].affected = true;
+        if !self.users.affected(user) && self.recorder.user_affected(now.ms()) {
+            self.users.mark_affected(user);
         }
         let w = &self.workers[worker as usize];
         let (server, pool, cause) = (w.server, w.app_pool, w.cause);
@@ -1131,14 +1129,12 @@ impl<'a> Simulation<'a> {
         if !w.update_in_flight && !w.hold_active(now) {
             self.start_update(worker, false);
         }
-        let u = &mut self.users[user as usize];
-        if !u.in_loop() {
-            u.loop_start = now.ms();
-            u.retry_pool = pool as u8;
+        if !self.users.in_loop(user) {
+            self.users.start_loop(user, now.ms(), pool as u8);
             // The user gives up when give_up_after has passed, even if its
             // retry is then still waiting in a queue (R9).
             if let Some(limit) = self.sc.clients.give_up_after {
-                let generation = u.retry_generation;
+                let generation = self.users.retry_generation(user);
                 self.at(now.after(limit), Event::GiveUp { user, generation });
             }
         }
@@ -1148,7 +1144,7 @@ impl<'a> Simulation<'a> {
     #[cold]
     fn unavailable(&mut self, user: u32) {
         self.recorder.unavailable(self.now.ms());
-        if self.users[user as usize].in_loop() {
+        if self.users.in_loop(user) {
             self.ensure_retry(user);
         }
     }
@@ -1156,11 +1152,13 @@ impl<'a> Simulation<'a> {
     /// A user in a prompt loop has its next retry scheduled, unless it would
     /// come at or after giving up (scheduled when the loop started).
     fn ensure_retry(&mut self, user: u32) {
-        let u = &self.users[user as usize];
-        if u.retry_pending {
+        if self.users.retry_pending(user) {
             return;
         }
-        let (start, generation) = (u.loop_start, u.retry_generation);
+        let (start, generation) = (
+            self.users.loop_start(user),
+            self.users.retry_generation(user),
+        );
         let retry = self
             .now
             .after(draw(&mut self.retry_rng, self.sc.clients.prompt_retry));
@@ -1169,7 +1167,7 @@ impl<'a> Simulation<'a> {
             .clients
             .give_up_after
             .is_some_and(|limit| retry >= SimTime(start).after(limit));
-        self.users[user as usize].retry_pending = true;
+        self.users.set_retry_pending(user, true);
         if !gives_up_first {
             self.at(retry, Event::Retry { user, generation });
         }
@@ -1177,11 +1175,7 @@ impl<'a> Simulation<'a> {
 
     /// The prompt-loop episode of `user` ends now.
     fn end_loop(&mut self, user: u32) {
-        let u = &mut self.users[user as usize];
-        let start = u.loop_start;
-        u.loop_start = NO_LOOP;
-        u.retry_pending = false;
-        u.retry_generation = u.retry_generation.wrapping_add(1);
+        let start = self.users.end_loop(user);
         self.recorder.episode(start, self.now.ms());
     }
 }
