@@ -13,7 +13,7 @@ use super::event::*;
 use super::issuer::Issuer;
 use super::keys::{KeySet, MAX_KEYS};
 use super::server::Server;
-use super::worker::{OpenWindow, Process, QueuedRequest, Worker};
+use super::worker::{OpenWindow, Process, QueuedRequest, Serving, Worker};
 use super::{RunError, RunOptions};
 use crate::engine::{EventQueue, Fingerprint, SimTime, StreamRng, StreamSeed};
 use crate::metrics::{Recorder, RowSink, RunId, RunSummary, SpawnCause, StateKind, TraceRecord};
@@ -46,6 +46,7 @@ pub struct Simulation<'a> {
     directory: Directory,
     servers: Vec<Server>,
     workers: Vec<Worker>,
+    serving: Serving,
     app_pools: u32,
     balancer: Balancer,
     users: Users,
@@ -116,6 +117,7 @@ impl<'a> Simulation<'a> {
             issuer: Issuer::new(&sc.issuer, root.stream("issuer.rollover")),
             directory: Directory::new(),
             servers: vec![Server::new(); servers],
+            serving: Serving::new(workers.len()),
             workers,
             app_pools,
             balancer: Balancer::new(
@@ -564,7 +566,8 @@ impl<'a> Simulation<'a> {
                 if generation == users.retry_generation(user) && users.in_loop(user) {
                     users.set_retry_pending(user, false);
                     let pool = u32::from(users.retry_pool(user));
-                    self.send(user, pool, true);
+                    let kid = self.issue_token(user);
+                    self.send::<true>(user, pool, kid);
                 }
             }
             Event::GiveUp { user, generation } => {
@@ -593,6 +596,7 @@ impl<'a> Simulation<'a> {
             format!("reboot in {reboot} ms")
         });
         self.servers[s].crashed = true;
+        self.refresh_server(server);
         self.servers[s].crashed_since = self.now;
         self.stop_server_workers(server, SpawnCause::ServerReboot);
         self.at(self.now.after(reboot), Event::RebootDone { server });
@@ -601,6 +605,7 @@ impl<'a> Simulation<'a> {
     fn reboot_done(&mut self, server: u32) {
         let s = server as usize;
         self.servers[s].crashed = false;
+        self.refresh_server(server);
         let since = self.servers[s].crashed_since.ms();
         self.recorder
             .interval(server, "", StateKind::Crashed, since, self.now.ms());
@@ -651,6 +656,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         self.servers[s].offline = true;
+        self.refresh_server(server);
         self.servers[s].offline_since = self.now;
         let drained_since = self.servers[s].draining_since.ms();
         self.recorder.interval(
@@ -673,6 +679,7 @@ impl<'a> Simulation<'a> {
         self.trace("maintenance_end", Some(server), None, String::new);
         if self.servers[s].offline {
             self.servers[s].offline = false;
+            self.refresh_server(server);
             let since = self.servers[s].offline_since.ms();
             self.recorder
                 .interval(server, "", StateKind::Maintenance, since, self.now.ms());
@@ -687,6 +694,25 @@ impl<'a> Simulation<'a> {
                 .interval(server, "", StateKind::Draining, since, self.now.ms());
         }
         self.servers[s].draining_since = SimTime::NEVER;
+    }
+
+    /// Brings `worker`'s entry of the serving table in line with its
+    /// process, its cache and its server.
+    fn refresh_serving(&mut self, worker: u32) {
+        let w = &self.workers[worker as usize];
+        let keys = if w.process == Process::Ready && self.servers[w.server as usize].running() {
+            w.cache
+        } else {
+            KeySet::EMPTY
+        };
+        self.serving.set(worker, keys);
+    }
+
+    /// The serving entries of every worker of `server` (it started or stopped running).
+    fn refresh_server(&mut self, server: u32) {
+        for w in self.worker_range(server) {
+            self.refresh_serving(w);
+        }
     }
 
     fn worker_range(&self, server: u32) -> std::ops::Range<u32> {
@@ -775,6 +801,8 @@ impl<'a> Simulation<'a> {
         let visible = self.directory.visible;
         let w = &mut self.workers[worker as usize];
         w.spawn(self.now, visible);
+        self.refresh_serving(worker);
+        let w = &self.workers[worker as usize];
         let generation = w.generation;
         let (server, pool, cause) = (w.server, w.app_pool, w.cause);
         self.trace("worker_spawn", Some(server), Some(pool), || {
@@ -825,6 +853,7 @@ impl<'a> Simulation<'a> {
             );
         }
         w.end_process();
+        self.refresh_serving(worker);
         true
     }
 
@@ -878,6 +907,8 @@ impl<'a> Simulation<'a> {
     fn worker_ready(&mut self, worker: u32) {
         let w = &mut self.workers[worker as usize];
         w.process = Process::Ready;
+        self.refresh_serving(worker);
+        let w = &mut self.workers[worker as usize];
         let (server, pool, since) = (w.server, w.app_pool, w.spawned_at);
         let mut queue = std::mem::take(&mut w.queue);
         let name = &self.sc.pool.app_pools[pool as usize];
@@ -934,6 +965,8 @@ impl<'a> Simulation<'a> {
         let w = &mut self.workers[worker as usize];
         w.update_in_flight = false;
         w.cache = keys;
+        self.refresh_serving(worker);
+        let w = &self.workers[worker as usize];
         let (server, pool) = (w.server, w.app_pool);
         self.trace("update_done", Some(server), Some(pool), || keys.to_string());
         self.write_directory(keys);
@@ -944,6 +977,8 @@ impl<'a> Simulation<'a> {
         let (visible, retired) = (self.directory.visible, self.issuer.retired);
         let w = &mut self.workers[worker as usize];
         w.reload(visible, retired);
+        self.refresh_serving(worker);
+        let w = &self.workers[worker as usize];
         let (server, pool, cache) = (w.server, w.app_pool, w.cache);
         self.trace("cache_reload", Some(server), Some(pool), || {
             cache.to_string()
@@ -1014,30 +1049,27 @@ impl<'a> Simulation<'a> {
     /// A regular request of the merged stream (suppressed in a prompt loop).
     #[inline(always)]
     fn regular_request(&mut self, user: u32, app_pool: u32) {
-        if hot_in_loop(self.users.hot(user)) {
+        let hot = self.users.hot(user);
+        if hot_in_loop(hot) {
             return;
         }
         self.fingerprint
             .record(self.now.ms(), KIND_REGULAR_REQUEST, user);
         self.events += 1;
-        self.send(user, app_pool, false);
+        let kid = match hot_kid_if_valid(hot, self.now.ms()) {
+            Some(kid) => kid,
+            None => self.issue_token(user),
+        };
+        self.send::<false>(user, app_pool, kid);
     }
 
-    /// A user sends a bearer request to `app_pool` (R2, R9).
+    /// A user sends a bearer request with a token of `kid` to `app_pool`
+    /// (R2, R9). `MAY_BE_IN_LOOP`: false for regular requests, whose user
+    /// is known not to be in a prompt loop.
     #[inline(always)]
-    fn send(&mut self, user: u32, app_pool: u32, fresh_token: bool) {
-        let now = self.now.ms();
-        let valid = hot_kid_if_valid(self.users.hot(user), now);
-        let kid = match valid {
-            Some(kid) if !fresh_token => kid,
-            _ => self.issue_token(user),
-        };
-        let last_server = self.users.last_server(user);
-        let server = if self.sc.balancer.affinity == Affinity::Client
-            && last_server != NO_SERVER
-            && self.servers[last_server as usize].in_pool
-        {
-            Some(last_server)
+    fn send<const MAY_BE_IN_LOOP: bool>(&mut self, user: u32, app_pool: u32, kid: u8) {
+        let server = if self.sc.balancer.affinity == Affinity::Client {
+            self.route_with_affinity(user)
         } else {
             let servers = &self.servers;
             self.balancer.route(|s| servers[s as usize].outstanding)
@@ -1046,14 +1078,48 @@ impl<'a> Simulation<'a> {
             self.unavailable(user);
             return;
         };
+        let worker = server * self.app_pools + app_pool;
+        if self.serving.accepts(worker, kid) {
+            // The common case: the server runs, the process is ready and
+            // knows the kid (R5).
+            debug_assert!(self.servers[server as usize].running());
+            debug_assert!(self.workers[worker as usize].process == Process::Ready);
+            debug_assert!(self.workers[worker as usize].cache.contains(kid));
+            self.users.set_last_server(user, server);
+            self.recorder.accepted(self.now.ms());
+            if MAY_BE_IN_LOOP && self.users.in_loop(user) {
+                self.end_loop(user);
+            }
+        } else {
+            self.deliver(worker, server, user, kid);
+        }
+    }
+
+    /// Client affinity (R9): the server the user last reached while it is
+    /// in the pool, else the balancer's choice.
+    #[cold]
+    fn route_with_affinity(&mut self, user: u32) -> Option<u32> {
+        let last_server = self.users.last_server(user);
+        if last_server != NO_SERVER && self.servers[last_server as usize].in_pool {
+            Some(last_server)
+        } else {
+            let servers = &self.servers;
+            self.balancer.route(|s| servers[s as usize].outstanding)
+        }
+    }
+
+    /// A request the serving table does not accept: the server is down, the
+    /// process not ready, or the kid unknown.
+    #[cold]
+    fn deliver(&mut self, worker: u32, server: u32, user: u32, kid: u8) {
         if !self.servers[server as usize].running() {
             self.unavailable(user);
             return;
         }
         // Affinity keeps the server the user last *reached* (R9).
         self.users.set_last_server(user, server);
-        let worker = server * self.app_pools + app_pool;
         if self.workers[worker as usize].process == Process::Ready {
+            debug_assert!(!self.workers[worker as usize].cache.contains(kid));
             self.validate(worker, user, kid);
         } else {
             self.enqueue(worker, user, kid);

@@ -138,6 +138,45 @@ impl Worker {
     }
 }
 
+/// Which keys each worker accepts a request with right now: its cache while
+/// its process is ready and its server runs, none otherwise.
+///
+/// Kept apart from [`Worker`] so that the accepted request, most of the
+/// work, reads one word of this table instead of the server's state, the
+/// process state and the cache. The simulation refreshes a worker's entry
+/// whenever one of those changes (rare events only).
+#[derive(Clone, Debug)]
+pub struct Serving {
+    /// Two words per worker: keys 0..64 and 64..128.
+    words: Vec<u64>,
+}
+
+impl Serving {
+    /// `workers` workers accepting nothing.
+    pub fn new(workers: usize) -> Self {
+        Serving {
+            words: vec![0; workers * 2],
+        }
+    }
+
+    /// Whether `worker` accepts a token of `kid` now.
+    #[inline(always)]
+    pub fn accepts(&self, worker: u32, kid: u8) -> bool {
+        let i = worker as usize * 2 + usize::from(kid >> 6);
+        self.words.get(i).is_some_and(|w| w >> (kid & 63) & 1 == 1)
+    }
+
+    /// `worker` now accepts exactly `keys`.
+    pub fn set(&mut self, worker: u32, keys: KeySet) {
+        let mut words = [0u64; 2];
+        for k in keys.iter() {
+            words[usize::from(k >> 6)] |= 1 << (k & 63);
+        }
+        let i = worker as usize * 2;
+        self.words[i..i + 2].copy_from_slice(&words);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +190,21 @@ mod tests {
         retired.insert(0);
         w.reload(KeySet::only(0).union(KeySet::only(1)), retired);
         assert_eq!(w.cache.to_string(), "{k1,k2}");
+    }
+
+    #[test]
+    fn serving_accepts_exactly_the_set_keys() {
+        let mut s = Serving::new(3);
+        let mut keys = KeySet::only(1);
+        keys.insert(64);
+        keys.insert(127);
+        s.set(1, keys);
+        for k in 0..128u8 {
+            assert_eq!(s.accepts(1, k), keys.contains(k), "k{k}");
+            assert!(!s.accepts(0, k) && !s.accepts(2, k));
+        }
+        s.set(1, KeySet::EMPTY);
+        assert!(!(0..128u8).any(|k| s.accepts(1, k)));
     }
 
     #[test]
