@@ -1,9 +1,9 @@
 //! The recorder: what the model reports while it runs, turned into records.
 //!
-//! The model calls it on every resolved request (cheap: two counters and a
-//! bucket check) and on the rare state changes (windows, episodes, pool
-//! membership). Everything before `warmup` is ignored: requests, and windows
-//! and episodes that start before it.
+//! The model calls it on every resolved request (cheap: one comparison and
+//! one counter; totals are summed per bucket) and on the rare state changes
+//! (windows, episodes, pool membership). Everything before `warmup` is
+//! ignored: requests, and windows and episodes that start before it.
 //!
 //! Rows (buckets, closed windows, ended intervals, traced events) go to the
 //! [`RowSink`] as soon as they are final; the recorder keeps only the
@@ -38,6 +38,12 @@ pub struct Recorder<'a> {
     /// Current bucket and its end [ms].
     bucket: BucketRecord,
     bucket_end: u64,
+    /// Warm-up is over: the current bucket's request counts are kept.
+    counting: bool,
+    /// The next instant at which a request must look at the bucket: the
+    /// warm-up's end until it has passed (requests before it roll nothing),
+    /// then `bucket_end`.
+    next_check: u64,
     servers_in_pool: u32,
     workers_failing: u32,
     open: Vec<Option<OpenWindow>>,
@@ -69,6 +75,8 @@ impl<'a> Recorder<'a> {
                 ..BucketRecord::default()
             },
             bucket_end: bucket_ms,
+            counting: false,
+            next_check: warmup,
             servers_in_pool: servers,
             workers_failing: 0,
             open: Vec::new(),
@@ -83,17 +91,40 @@ impl<'a> Recorder<'a> {
         self.out_of_memory
     }
 
-    /// Moves the current bucket forward to the one holding `t`.
+    /// A request at `t`: moves the current bucket forward to the one
+    /// holding `t` (after the warm-up only).
     #[inline(always)]
-    fn reach(&mut self, t: u64) {
-        if t >= self.bucket_end {
-            self.roll(t);
+    fn reach_request(&mut self, t: u64) {
+        if t >= self.next_check {
+            self.reach(t);
         }
     }
 
+    /// Moves the current bucket forward to the one holding `t`, and past
+    /// the warm-up once `t` is.
     #[cold]
+    fn reach(&mut self, t: u64) {
+        if !self.counting && t >= self.warmup {
+            // Requests before the warm-up's end were counted only to keep
+            // the per-request path to one comparison: forget them.
+            self.counting = true;
+            self.bucket.requests = 0;
+        }
+        if t >= self.bucket_end {
+            self.roll(t);
+        }
+        self.next_check = if self.counting {
+            self.bucket_end
+        } else {
+            self.warmup
+        };
+    }
+
     fn roll(&mut self, t: u64) {
         while t >= self.bucket_end {
+            if self.counting {
+                self.totals.requests += self.bucket.requests;
+            }
             if self.bucket_end > self.warmup {
                 self.sink.bucket(&self.bucket);
             }
@@ -107,25 +138,20 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    /// A request was accepted at `t`.
+    /// A request was accepted at `t` (`t` never decreases between calls).
     #[inline(always)]
     pub fn accepted(&mut self, t: u64) {
-        if t >= self.warmup {
-            self.reach(t);
-            self.totals.requests += 1;
-            self.totals.accepted += 1;
-            self.bucket.requests += 1;
-        }
+        self.reach_request(t);
+        self.bucket.requests += 1;
     }
 
     /// A request was rejected (401) at `t`.
     #[inline]
     pub fn rejected(&mut self, t: u64) {
+        self.reach_request(t);
+        self.bucket.requests += 1;
         if t >= self.warmup {
-            self.reach(t);
-            self.totals.requests += 1;
             self.totals.rejected += 1;
-            self.bucket.requests += 1;
             self.bucket.rejected += 1;
         }
     }
@@ -133,11 +159,10 @@ impl<'a> Recorder<'a> {
     /// A request was unavailable at `t`.
     #[inline]
     pub fn unavailable(&mut self, t: u64) {
+        self.reach_request(t);
+        self.bucket.requests += 1;
         if t >= self.warmup {
-            self.reach(t);
-            self.totals.requests += 1;
             self.totals.unavailable += 1;
-            self.bucket.requests += 1;
             self.bucket.unavailable += 1;
         }
     }
@@ -286,6 +311,11 @@ impl<'a> Recorder<'a> {
             self.close_window(slot, horizon);
         }
         self.reach(horizon.saturating_sub(1));
+        if self.counting {
+            self.totals.requests += self.bucket.requests;
+        }
+        self.totals.accepted =
+            self.totals.requests - self.totals.rejected - self.totals.unavailable;
         if self.bucket_end > self.warmup && self.bucket.bucket_start_ms < horizon {
             self.sink.bucket(&self.bucket);
         }
@@ -319,6 +349,50 @@ mod tests {
             (100, 2, 1)
         );
         assert_eq!((rows[1].bucket_start_ms, rows[1].unavailable), (200, 1));
+    }
+
+    #[test]
+    fn warmup_ends_inside_a_bucket_a_gauge_opened() {
+        // A gauge rolls into [100, 200) before the warm-up ends at 150:
+        // the requests at 120 and 149 must not count, those from 150 must.
+        let mut rows = Collect::default();
+        let mut r = Recorder::new(150, 100, 4, 2, &mut rows);
+        r.accepted(10);
+        r.servers_in_pool(110, 1);
+        r.accepted(120);
+        r.unavailable(149);
+        r.accepted(150);
+        r.rejected(199);
+        r.accepted(250);
+        let (totals, _) = r.finish(300);
+        assert_eq!(
+            (totals.requests, totals.accepted, totals.rejected),
+            (3, 2, 1)
+        );
+        assert_eq!(totals.unavailable, 0);
+        let counts: Vec<_> = rows
+            .timeseries
+            .iter()
+            .map(|b| (b.bucket_start_ms, b.requests, b.rejected, b.unavailable))
+            .collect();
+        assert_eq!(counts, vec![(100, 2, 1, 0), (200, 1, 0, 0)]);
+    }
+
+    #[test]
+    fn warmup_ended_by_a_gauge_forgets_earlier_requests() {
+        let mut rows = Collect::default();
+        let mut r = Recorder::new(150, 100, 4, 2, &mut rows);
+        r.accepted(120);
+        r.servers_in_pool(260, 1);
+        r.accepted(270);
+        let (totals, _) = r.finish(300);
+        assert_eq!((totals.requests, totals.accepted), (1, 1));
+        let counts: Vec<_> = rows
+            .timeseries
+            .iter()
+            .map(|b| (b.bucket_start_ms, b.requests))
+            .collect();
+        assert_eq!(counts, vec![(100, 0), (200, 1)]);
     }
 
     #[test]
