@@ -55,6 +55,9 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_sequence: u64,
+    /// Time of the earliest event, or `NEVER`: read before every request,
+    /// so kept at hand rather than looked up in the heap.
+    next_time: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -69,6 +72,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::new(),
             next_sequence: 0,
+            next_time: SimTime::NEVER,
         }
     }
 
@@ -81,6 +85,7 @@ impl<E> EventQueue<E> {
             sequence: self.next_sequence,
         };
         self.next_sequence += 1;
+        self.next_time = self.next_time.min(time);
         self.heap.push(Entry { key, event });
     }
 
@@ -93,13 +98,15 @@ impl<E> EventQueue<E> {
     /// The time of the earliest event, or [`SimTime::NEVER`] when empty.
     #[inline]
     pub fn next_time(&self) -> SimTime {
-        self.heap.peek().map_or(SimTime::NEVER, |e| e.key.time)
+        self.next_time
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(EventKey, E)> {
-        self.heap.pop().map(|e| (e.key, e.event))
+        let popped = self.heap.pop().map(|e| (e.key, e.event));
+        self.next_time = self.heap.peek().map_or(SimTime::NEVER, |e| e.key.time);
+        popped
     }
 
     /// Number of pending events.
@@ -130,6 +137,21 @@ mod tests {
             order,
             ["early-a", "early-b1", "early-b2", "early-b3", "late-low"]
         );
+    }
+
+    #[test]
+    fn next_time_follows_schedules_and_pops() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(10), 0, 'a');
+        assert_eq!(q.next_time(), SimTime(10));
+        q.schedule(SimTime(20), 0, 'b');
+        q.schedule(SimTime(5), 9, 'c');
+        assert_eq!(q.next_time(), SimTime(5));
+        assert_eq!(q.pop().map(|(_, e)| e), Some('c'));
+        assert_eq!(q.next_time(), SimTime(10));
+        q.pop();
+        q.pop();
+        assert_eq!(q.next_time(), SimTime::NEVER);
     }
 
     #[test]

@@ -71,21 +71,29 @@ impl Balancer {
     /// `outstanding(s)` is used by `least_requests` only.
     #[inline(always)]
     pub fn route(&mut self, outstanding: impl Fn(u32) -> u32) -> Option<u32> {
+        if self.algorithm == Algorithm::RoundRobin {
+            // The cursor is 0 when the pool is empty, so `get` is also the
+            // emptiness test.
+            let s = *self.members.get(self.cursor)?;
+            self.cursor += 1;
+            if self.cursor == self.members.len() {
+                self.cursor = 0;
+            }
+            Some(s)
+        } else {
+            self.route_other(outstanding)
+        }
+    }
+
+    #[inline(never)]
+    fn route_other(&mut self, outstanding: impl Fn(u32) -> u32) -> Option<u32> {
         let n = self.members.len();
         if n == 0 {
             return None;
         }
         match self.algorithm {
-            Algorithm::RoundRobin => {
-                let s = self.members[self.cursor];
-                self.cursor += 1;
-                if self.cursor == n {
-                    self.cursor = 0;
-                }
-                Some(s)
-            }
             Algorithm::Random => Some(self.members[self.routing.below(n as u32) as usize]),
-            Algorithm::LeastRequests => Some(self.least_requests(outstanding)),
+            _ => Some(self.least_requests(outstanding)),
         }
     }
 

@@ -26,16 +26,16 @@ pub const NO_SERVER: u32 = u32::MAX;
 
 // The hot word of a user: what every request reads, in one `u64` so that a
 // request touches one cache line of per-user state (a million users' state
-// does not fit in cache). Bit 63: in a prompt loop. Bits 56..63: the kid of
-// the current token (kids are < MAX_KEYS = 128). Bits 0..56: the instant the
+// does not fit in cache). Bits 0..7: the kid of the current token (kids are
+// < MAX_KEYS = 128). Bit 7: in a prompt loop. Bits 8..64: the instant the
 // token is due for renewal, `expiry - renew_before` [ms], saturated at
-// `RENEW_MASK` (2^56 - 1 ms, about 2.28 million years: a request at `now`
+// `RENEW_MAX` (2^56 - 1 ms, about 2.28 million years: a request at `now`
 // renews iff `renew_at <= now`, and `now` < horizon, so the saturation never
 // changes a decision for any horizon below that).
-const LOOP_BIT: u64 = 1 << 63;
-const KID_SHIFT: u32 = 56;
 const KID_MASK: u64 = 0x7f;
-const RENEW_MASK: u64 = (1 << KID_SHIFT) - 1;
+const LOOP_BIT: u64 = 0x80;
+const RENEW_SHIFT: u32 = 8;
+const RENEW_MAX: u64 = u64::MAX >> RENEW_SHIFT;
 
 /// What only a rejection, a prompt loop or a give-up touches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,14 +128,14 @@ impl Users {
     #[inline]
     pub fn issue_token(&mut self, user: u32, kid: u8, renew_at: u64) -> u64 {
         let h = &mut self.hot[user as usize];
-        *h = (*h & LOOP_BIT) | (u64::from(kid) & KID_MASK) << KID_SHIFT | renew_at.min(RENEW_MASK);
+        *h = renew_at.min(RENEW_MAX) << RENEW_SHIFT | (*h & LOOP_BIT) | (u64::from(kid) & KID_MASK);
         *h
     }
 
     /// Drops `user`'s token: the next request gets a fresh one.
     pub fn drop_token(&mut self, user: u32) {
         let h = &mut self.hot[user as usize];
-        *h &= LOOP_BIT | KID_MASK << KID_SHIFT;
+        *h &= LOOP_BIT | KID_MASK;
     }
 
     /// Start of `user`'s prompt loop [ms], or [`NO_LOOP`].
@@ -247,8 +247,8 @@ pub fn hot_in_loop(hot: u64) -> bool {
 /// for renewal at `now`.
 #[inline(always)]
 pub fn hot_kid_if_valid(hot: u64, now: u64) -> Option<u8> {
-    if hot & RENEW_MASK > now {
-        Some((hot >> KID_SHIFT & KID_MASK) as u8)
+    if hot >> RENEW_SHIFT > now {
+        Some((hot & KID_MASK) as u8)
     } else {
         None
     }
