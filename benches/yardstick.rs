@@ -12,11 +12,13 @@
 //! outcome. Nothing else: no event queue, no lifecycle, no metrics buckets,
 //! no fingerprint, no prompt loops.
 //!
-//! `cargo bench --bench yardstick [-- USERS HORIZON_S]` runs it alone
-//! (default: 20,000 users, 7 days); `cargo bench --bench request_path`
-//! runs it next to hmasim at every size of the scaling curve.
+//! `cargo bench --bench yardstick [-- USERS HORIZON_S]` runs it alone on
+//! `scenarios/large-org.toml`'s workload (default: its 20,000 users, 7
+//! days); `cargo bench --bench request_path` runs it next to hmasim at
+//! every size of the scaling curve.
 
 use hmasim::engine::StreamRng;
+use hmasim::scenario::Scenario;
 use std::time::Instant;
 
 /// The workload of one yardstick run.
@@ -96,18 +98,18 @@ pub fn run(w: &Workload) -> Counts {
     counts
 }
 
-/// `large-org.toml`'s regular-request workload at `users` users over
-/// `horizon_ms`.
-pub fn large_org(users: u32, horizon_ms: u64) -> Workload {
+/// The regular-request workload of `sc` (its users, horizon, pool,
+/// request interval, token lifetimes and seed).
+pub fn workload(sc: &Scenario) -> Workload {
     Workload {
-        users,
-        horizon_ms,
-        servers: 16,
-        app_pools: 4,
-        request_interval_ms: 30_000,
-        token_lifetime_ms: (3_600_000, 5_400_000),
-        renew_before_ms: 300_000,
-        seed: 42,
+        users: sc.clients.users,
+        horizon_ms: sc.simulation.horizon,
+        servers: sc.pool.servers as u32,
+        app_pools: sc.pool.app_pools.len() as u32,
+        request_interval_ms: sc.clients.request_interval,
+        token_lifetime_ms: (sc.issuer.token_lifetime.min, sc.issuer.token_lifetime.max),
+        renew_before_ms: sc.issuer.renew_before,
+        seed: sc.simulation.seed,
     }
 }
 
@@ -126,12 +128,19 @@ fn main() {
         .filter(|a| !a.starts_with('-'))
         .filter_map(|a| a.parse().ok())
         .collect();
-    let users = args.first().map_or(20_000, |&u| u as u32);
-    let horizon_s = args.get(1).copied().unwrap_or(7 * 86_400);
-    let w = large_org(users, horizon_s * 1000);
+    let path = "scenarios/large-org.toml";
+    let mut sc = hmasim::scenario::load(std::path::Path::new(path)).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    sc.clients.users = args.first().map_or(sc.clients.users, |&u| u as u32);
+    sc.simulation.horizon = args.get(1).map_or(sc.simulation.horizon, |&s| s * 1000);
+    let w = workload(&sc);
     let (counts, wall) = timed(&w);
     println!(
-        "yardstick: {users} users, {horizon_s} s: {} requests ({} accepted, {} tokens) in {wall:.3} s, {:.1} M requests/s",
+        "yardstick, {path}'s workload, {} users, {} s: {} requests ({} accepted, {} tokens) in {wall:.3} s, {:.1} M requests/s",
+        w.users,
+        w.horizon_ms / 1000,
         counts.requests,
         counts.accepted,
         counts.tokens,
