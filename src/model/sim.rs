@@ -727,7 +727,7 @@ impl<'a> Simulation<'a> {
             let mut queue = std::mem::take(&mut worker.queue);
             self.servers[server as usize].outstanding -= queue.len() as u32;
             for request in queue.drain(..) {
-                self.unavailable(request.user);
+                self.unavailable(request.user());
             }
             self.workers[w as usize].queue = queue;
         }
@@ -921,7 +921,7 @@ impl<'a> Simulation<'a> {
         );
         self.servers[server as usize].outstanding -= queue.len() as u32;
         for request in queue.drain(..) {
-            self.validate(worker, request.user, request.kid);
+            self.validate(worker, request.user(), request.kid());
         }
         self.workers[worker as usize].queue = queue;
     }
@@ -1142,7 +1142,7 @@ impl<'a> Simulation<'a> {
     #[cold]
     fn enqueue(&mut self, worker: u32, user: u32, kid: u8) {
         let w = &mut self.workers[worker as usize];
-        w.queue.push_back(QueuedRequest { user, kid });
+        w.queue.push_back(QueuedRequest::new(user, kid));
         let (server, has_process, not_before) = (w.server, w.has_process(), w.not_before);
         self.servers[server as usize].outstanding += 1;
         if !has_process {

@@ -23,13 +23,44 @@ pub enum Process {
     Ready,
 }
 
-/// A request waiting in an app pool's queue for a ready process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QueuedRequest {
+/// A request waiting in an app pool's queue for a ready process: the user
+/// (`< 2^25`; scenarios allow at most 10 million users) and the kid of the
+/// token it carries (`< 128`), in 4 bytes. At t = 0 no process runs yet, and
+/// every request of the first start-up waits: with a million users that is
+/// millions of requests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct QueuedRequest(u32);
+
+impl QueuedRequest {
+    /// A request of `user` with a token of `kid`.
+    #[inline]
+    pub fn new(user: u32, kid: u8) -> Self {
+        debug_assert!(user < 1 << 25 && kid < 128);
+        QueuedRequest(user << 7 | u32::from(kid & 0x7f))
+    }
+
     /// The user who sent it.
-    pub user: u32,
+    #[inline]
+    pub fn user(self) -> u32 {
+        self.0 >> 7
+    }
+
     /// The kid of the token it carries.
-    pub kid: u8,
+    #[inline]
+    pub fn kid(self) -> u8 {
+        (self.0 & 0x7f) as u8
+    }
+}
+
+impl std::fmt::Debug for QueuedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "QueuedRequest {{ user: {}, kid: {} }}",
+            self.user(),
+            self.kid()
+        )
+    }
 }
 
 /// An open failure window (R10).
@@ -190,6 +221,15 @@ mod tests {
         retired.insert(0);
         w.reload(KeySet::only(0).union(KeySet::only(1)), retired);
         assert_eq!(w.cache.to_string(), "{k1,k2}");
+    }
+
+    #[test]
+    fn queued_requests_keep_user_and_kid() {
+        for (user, kid) in [(0, 0), (1, 127), (9_999_999, 5), ((1 << 25) - 1, 64)] {
+            let q = QueuedRequest::new(user, kid);
+            assert_eq!((q.user(), q.kid()), (user, kid));
+        }
+        assert_eq!(std::mem::size_of::<QueuedRequest>(), 4);
     }
 
     #[test]
