@@ -197,9 +197,9 @@ impl Users {
         self.cold[user as usize].retry_pending = pending;
     }
 
-    /// Marks `user` affected; returns false if it already was.
-    pub fn mark_affected(&mut self, user: u32) -> bool {
-        !std::mem::replace(&mut self.cold[user as usize].affected, true)
+    /// Marks `user` affected (it had a request rejected after warm-up).
+    pub fn mark_affected(&mut self, user: u32) {
+        self.cold[user as usize].affected = true;
     }
 
     /// Whether `user` was marked affected.
@@ -467,6 +467,59 @@ mod tests {
                 (13_333, 1, 0)
             ]
         );
+    }
+
+    #[test]
+    fn hot_word_keeps_token_loop_and_renewal_apart() {
+        let mut u = Users::new(3, false).unwrap();
+        assert_eq!(hot_kid_if_valid(u.hot(0), 0), None, "no token yet");
+        u.issue_token(0, 5, 1000);
+        assert_eq!(hot_kid_if_valid(u.hot(0), 999), Some(5));
+        assert_eq!(hot_kid_if_valid(u.hot(0), 1000), None, "due at renew_at");
+        u.start_loop(0, 10, 2);
+        assert!(u.in_loop(0) && !u.in_loop(1));
+        u.issue_token(0, 127, 2000);
+        assert!(u.in_loop(0), "a new token keeps the loop");
+        assert_eq!(hot_kid_if_valid(u.hot(0), 1999), Some(127));
+        assert_eq!((u.loop_start(0), u.retry_pool(0)), (10, 2));
+        assert_eq!(u.end_loop(0), 10);
+        assert!(!u.in_loop(0) && u.loop_start(0) == NO_LOOP);
+        assert_eq!(u.retry_generation(0), 1);
+        assert_eq!(
+            hot_kid_if_valid(u.hot(0), 1999),
+            Some(127),
+            "loop end keeps the token"
+        );
+        u.drop_token(0);
+        assert_eq!(hot_kid_if_valid(u.hot(0), 0), None);
+        // Renewal instants beyond 2^56 - 1 ms saturate there.
+        u.issue_token(1, 3, u64::MAX);
+        assert_eq!(hot_kid_if_valid(u.hot(1), RENEW_MAX - 1), Some(3));
+        assert!(!u.in_loop(1));
+        assert_eq!(u.last_server(2), NO_SERVER, "not kept without affinity");
+        u.set_last_server(2, 7);
+        assert_eq!(u.last_server(2), NO_SERVER);
+        let mut kept = Users::new(1, true).unwrap();
+        kept.set_last_server(0, 7);
+        assert_eq!(kept.last_server(0), 7);
+    }
+
+    #[test]
+    fn drawing_ahead_keeps_the_order_and_names_the_users_to_prefetch() {
+        let p = params(Arrivals::Poisson, 1000, 10 * SECOND, [1.0; 24]);
+        let mut stream = ArrivalStream::new(&p, 3, StreamRng::new(4, 0, "a"));
+        let mut reference = ArrivalStream::new(&p, 3, StreamRng::new(4, 0, "a"));
+        let mut expected: Vec<Arrival> = reference.ahead.to_vec();
+        expected.extend((0..200).map(|_| reference.draw()));
+        let mut prefetched = Vec::new();
+        for want in &expected[..200] {
+            assert_eq!(stream.peek(), *want);
+            prefetched.push(stream.advance());
+        }
+        // Each advance names the user LOOKAHEAD arrivals after the one handled.
+        for (i, user) in prefetched.iter().enumerate() {
+            assert_eq!(*user, expected[i + LOOKAHEAD].user);
+        }
     }
 
     #[test]
