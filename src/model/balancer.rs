@@ -72,17 +72,24 @@ impl Balancer {
     #[inline(always)]
     pub fn route(&mut self, outstanding: impl Fn(u32) -> u32) -> Option<u32> {
         if self.algorithm == Algorithm::RoundRobin {
-            // The cursor is 0 when the pool is empty, so `get` is also the
-            // emptiness test.
-            let s = *self.members.get(self.cursor)?;
-            self.cursor += 1;
-            if self.cursor == self.members.len() {
-                self.cursor = 0;
-            }
-            Some(s)
+            self.round_robin()
         } else {
             self.route_other(outstanding)
         }
+    }
+
+    /// The round-robin step (for a balancer known to use round robin).
+    #[inline(always)]
+    pub fn round_robin(&mut self) -> Option<u32> {
+        debug_assert!(self.algorithm == Algorithm::RoundRobin);
+        // The cursor is 0 when the pool is empty, so `get` is also the
+        // emptiness test.
+        let s = *self.members.get(self.cursor)?;
+        self.cursor += 1;
+        if self.cursor == self.members.len() {
+            self.cursor = 0;
+        }
+        Some(s)
     }
 
     #[inline(never)]

@@ -17,7 +17,7 @@ use super::worker::{OpenWindow, Process, QueuedRequest, Serving, Worker};
 use super::{RunError, RunOptions};
 use crate::engine::{EventQueue, Fingerprint, SimTime, StreamRng, StreamSeed};
 use crate::metrics::{Recorder, RowSink, RunId, RunSummary, SpawnCause, StateKind, TraceRecord};
-use crate::scenario::{Affinity, MillisRange, Scenario, ScriptedKind, StartMode};
+use crate::scenario::{Affinity, Algorithm, MillisRange, Scenario, ScriptedKind, StartMode};
 
 /// Per-worker random streams.
 struct WorkerStreams {
@@ -49,6 +49,8 @@ pub struct Simulation<'a> {
     serving: Serving,
     app_pools: u32,
     balancer: Balancer,
+    /// Round robin without client affinity: routing is one step.
+    plain_round_robin: bool,
     users: Users,
     arrivals: ArrivalStream,
     recorder: Recorder<'a>,
@@ -120,6 +122,8 @@ impl<'a> Simulation<'a> {
             serving: Serving::new(workers.len()),
             workers,
             app_pools,
+            plain_round_robin: sc.balancer.algorithm == Algorithm::RoundRobin
+                && sc.balancer.affinity != Affinity::Client,
             balancer: Balancer::new(
                 sc.balancer.algorithm,
                 servers,
@@ -1068,11 +1072,10 @@ impl<'a> Simulation<'a> {
     /// is known not to be in a prompt loop.
     #[inline(always)]
     fn send<const MAY_BE_IN_LOOP: bool>(&mut self, user: u32, app_pool: u32, kid: u8) {
-        let server = if self.sc.balancer.affinity == Affinity::Client {
-            self.route_with_affinity(user)
+        let server = if self.plain_round_robin {
+            self.balancer.round_robin()
         } else {
-            let servers = &self.servers;
-            self.balancer.route(|s| servers[s as usize].outstanding)
+            self.route(user)
         };
         let Some(server) = server else {
             self.unavailable(user);
@@ -1095,17 +1098,19 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Client affinity (R9): the server the user last reached while it is
-    /// in the pool, else the balancer's choice.
-    #[cold]
-    fn route_with_affinity(&mut self, user: u32) -> Option<u32> {
-        let last_server = self.users.last_server(user);
-        if last_server != NO_SERVER && self.servers[last_server as usize].in_pool {
-            Some(last_server)
-        } else {
-            let servers = &self.servers;
-            self.balancer.route(|s| servers[s as usize].outstanding)
+    /// Routing other than plain round robin. With client affinity (R9):
+    /// the server the user last reached while it is in the pool, else the
+    /// balancer's choice.
+    #[inline(never)]
+    fn route(&mut self, user: u32) -> Option<u32> {
+        if self.sc.balancer.affinity == Affinity::Client {
+            let last_server = self.users.last_server(user);
+            if last_server != NO_SERVER && self.servers[last_server as usize].in_pool {
+                return Some(last_server);
+            }
         }
+        let servers = &self.servers;
+        self.balancer.route(|s| servers[s as usize].outstanding)
     }
 
     /// A request the serving table does not accept: the server is down, the
