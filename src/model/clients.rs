@@ -293,15 +293,24 @@ enum Generator {
     },
 }
 
-/// How many arrivals the stream draws ahead of the one being handled, so
-/// that the model can prefetch their users' state (a power of two).
+/// How many arrivals the stream draws ahead of the one being handled, when
+/// it draws ahead, so that the model can prefetch their users' state (a
+/// power of two).
 pub const LOOKAHEAD: usize = 16;
+
+/// From this many users on, the stream draws ahead: their hot words (8
+/// bytes each) no longer fit in a core's own cache, and a request would
+/// wait for its user's word. Below, drawing ahead only costs time.
+pub const DRAW_AHEAD_FROM_USERS: u32 = 65_536;
 
 /// The merged regular-request stream of all users.
 ///
-/// Arrivals are drawn [`LOOKAHEAD`] ahead of the one handled. The stream
-/// depends on nothing but its own draws, so drawing ahead changes nothing
-/// (arrivals drawn past the horizon are never handled).
+/// With `draw_ahead`, arrivals are drawn [`LOOKAHEAD`] ahead of the one
+/// handled; otherwise one at a time. The stream depends on nothing but its
+/// own draws, so drawing ahead changes nothing (arrivals drawn past the
+/// horizon are never handled). The model calls `peek` and `advance` with
+/// `AHEAD` equal to [`ArrivalStream::draws_ahead`], so that each way of
+/// drawing compiles to its own loop.
 pub struct ArrivalStream {
     generator: Generator,
     rng: StreamRng,
@@ -309,13 +318,15 @@ pub struct ArrivalStream {
     app_pools: u32,
     ahead: [Arrival; LOOKAHEAD],
     head: usize,
+    draw_ahead: bool,
 }
 
 const NS_PER_MS: u64 = 1_000_000;
 
 impl ArrivalStream {
-    /// The stream of `params`' users over `app_pools` app pools, drawing from `rng`.
-    pub fn new(params: &ClientParams, app_pools: u32, rng: StreamRng) -> Self {
+    /// The stream of `params`' users over `app_pools` app pools, drawing
+    /// from `rng`, [`LOOKAHEAD`] ahead if `draw_ahead`.
+    pub fn new(params: &ClientParams, app_pools: u32, rng: StreamRng, draw_ahead: bool) -> Self {
         let generator = match params.arrivals {
             Arrivals::Poisson => {
                 let peak = params.daily_profile.iter().cloned().fold(0.0, f64::max);
@@ -346,26 +357,44 @@ impl ArrivalStream {
             app_pools,
             ahead: [first; LOOKAHEAD],
             head: 0,
+            draw_ahead,
         };
-        for i in 0..LOOKAHEAD {
+        let n = if draw_ahead { LOOKAHEAD } else { 1 };
+        for i in 0..n {
             stream.ahead[i] = stream.draw();
         }
         stream
     }
 
-    /// The next arrival (not yet handled).
+    /// Whether the stream draws [`LOOKAHEAD`] ahead.
+    pub fn draws_ahead(&self) -> bool {
+        self.draw_ahead
+    }
+
+    /// The next arrival (not yet handled). `AHEAD`: [`Self::draws_ahead`].
     #[inline(always)]
-    pub fn peek(&self) -> Arrival {
-        self.ahead[self.head % LOOKAHEAD]
+    pub fn peek<const AHEAD: bool>(&self) -> Arrival {
+        debug_assert_eq!(AHEAD, self.draw_ahead);
+        if AHEAD {
+            self.ahead[self.head % LOOKAHEAD]
+        } else {
+            self.ahead[0]
+        }
     }
 
     /// Moves to the following arrival; returns the user of the one drawn
-    /// (`LOOKAHEAD - 1` after the new next one), to prefetch its state.
+    /// (when drawing ahead, `LOOKAHEAD - 1` after the new next one), to
+    /// prefetch its state. `AHEAD`: [`Self::draws_ahead`].
     #[inline(always)]
-    pub fn advance(&mut self) -> u32 {
+    pub fn advance<const AHEAD: bool>(&mut self) -> u32 {
+        debug_assert_eq!(AHEAD, self.draw_ahead);
         let drawn = self.draw();
-        self.ahead[self.head % LOOKAHEAD] = drawn;
-        self.head = (self.head + 1) % LOOKAHEAD;
+        if AHEAD {
+            self.ahead[self.head % LOOKAHEAD] = drawn;
+            self.head = (self.head + 1) % LOOKAHEAD;
+        } else {
+            self.ahead[0] = drawn;
+        }
         drawn.user
     }
 
@@ -446,11 +475,12 @@ mod tests {
             &params(Arrivals::Fixed, 3, 10 * SECOND, [1.0; 24]),
             2,
             StreamRng::new(1, 0, "a"),
+            false,
         );
         let got: Vec<(u64, u32, u32)> = (0..5)
             .map(|_| {
-                let a = s.peek();
-                s.advance();
+                let a = s.peek::<false>();
+                s.advance::<false>();
                 (a.ms, a.user, a.app_pool)
             })
             .collect();
@@ -504,14 +534,19 @@ mod tests {
     #[test]
     fn drawing_ahead_keeps_the_order_and_names_the_users_to_prefetch() {
         let p = params(Arrivals::Poisson, 1000, 10 * SECOND, [1.0; 24]);
-        let mut stream = ArrivalStream::new(&p, 3, StreamRng::new(4, 0, "a"));
-        let mut reference = ArrivalStream::new(&p, 3, StreamRng::new(4, 0, "a"));
-        let mut expected: Vec<Arrival> = reference.ahead.to_vec();
-        expected.extend((0..200).map(|_| reference.draw()));
+        let mut stream = ArrivalStream::new(&p, 3, StreamRng::new(4, 0, "a"), true);
+        let mut one_by_one = ArrivalStream::new(&p, 3, StreamRng::new(4, 0, "a"), false);
+        let expected: Vec<Arrival> = (0..300)
+            .map(|_| {
+                let a = one_by_one.peek::<false>();
+                one_by_one.advance::<false>();
+                a
+            })
+            .collect();
         let mut prefetched = Vec::new();
         for want in &expected[..200] {
-            assert_eq!(stream.peek(), *want);
-            prefetched.push(stream.advance());
+            assert_eq!(stream.peek::<true>(), *want);
+            prefetched.push(stream.advance::<true>());
         }
         // Each advance names the user LOOKAHEAD arrivals after the one handled.
         for (i, user) in prefetched.iter().enumerate() {
@@ -525,18 +560,20 @@ mod tests {
             &params(Arrivals::Poisson, 100, 10 * SECOND, [1.0; 24]),
             4,
             StreamRng::new(1, 0, "a"),
+            false,
         );
         let horizon = 2 * HOUR;
         let mut n = 0u64;
         let mut last = 0;
         let mut per_user = [0u32; 100];
-        while s.peek().ms < horizon {
-            assert!(s.peek().ms >= last);
-            last = s.peek().ms;
-            per_user[s.peek().user as usize] += 1;
-            assert!(s.peek().app_pool < 4);
+        while s.peek::<false>().ms < horizon {
+            let a = s.peek::<false>();
+            assert!(a.ms >= last);
+            last = a.ms;
+            per_user[a.user as usize] += 1;
+            assert!(a.app_pool < 4);
             n += 1;
-            s.advance();
+            s.advance::<false>();
         }
         let expected = 100.0 * horizon as f64 / (10 * SECOND) as f64; // 72 000
         assert!(
@@ -554,13 +591,14 @@ mod tests {
             &params(Arrivals::Poisson, 50, 60 * SECOND, profile),
             1,
             StreamRng::new(1, 0, "a"),
+            true,
         );
         let mut n = 0;
-        while s.peek().ms < 24 * HOUR {
-            let hour = s.peek().ms / HOUR;
+        while s.peek::<true>().ms < 24 * HOUR {
+            let hour = s.peek::<true>().ms / HOUR;
             assert_eq!(hour, 1);
             n += 1;
-            s.advance();
+            s.advance::<true>();
         }
         assert!(n > 0);
     }

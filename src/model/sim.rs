@@ -7,7 +7,9 @@
 
 use super::auth_admin;
 use super::balancer::Balancer;
-use super::clients::{ArrivalStream, NO_SERVER, Users, hot_in_loop, hot_kid_if_valid};
+use super::clients::{
+    ArrivalStream, DRAW_AHEAD_FROM_USERS, NO_SERVER, Users, hot_in_loop, hot_kid_if_valid,
+};
 use super::directory::Directory;
 use super::event::*;
 use super::issuer::Issuer;
@@ -130,7 +132,12 @@ impl<'a> Simulation<'a> {
                 root.stream("clients.routing"),
             ),
             users: Users::new(sc.clients.users, sc.balancer.affinity == Affinity::Client)?,
-            arrivals: ArrivalStream::new(&sc.clients, app_pools, root.stream("clients.arrivals")),
+            arrivals: ArrivalStream::new(
+                &sc.clients,
+                app_pools,
+                root.stream("clients.arrivals"),
+                sc.clients.users >= DRAW_AHEAD_FROM_USERS,
+            ),
             recorder: Recorder::new(
                 sc.simulation.warmup,
                 sc.simulation.bucket,
@@ -313,18 +320,10 @@ impl<'a> Simulation<'a> {
     pub fn run(mut self, id: RunId) -> Result<RunSummary, RunError> {
         let horizon = self.horizon.ms();
         loop {
-            // The hot loop: regular requests up to the next queued event. The
-            // bound is read again after every request, because a request may
-            // schedule an event (an update, a retry) before the next arrival.
-            loop {
-                let arrival = self.arrivals.peek();
-                if arrival.ms >= self.queue.next_time().ms().min(horizon) {
-                    break;
-                }
-                self.now = SimTime(arrival.ms);
-                self.regular_request(arrival.user, arrival.app_pool);
-                let ahead = self.arrivals.advance();
-                self.users.prefetch(ahead);
+            if self.arrivals.draws_ahead() {
+                self.regular_requests::<true>();
+            } else {
+                self.regular_requests::<false>();
             }
             let next_event = self.queue.next_time().ms();
             if next_event >= horizon {
@@ -372,6 +371,28 @@ impl<'a> Simulation<'a> {
             });
         }
         Ok(())
+    }
+
+    /// The hot loop: regular requests up to the next queued event. The
+    /// bound is read again after every request, because a request may
+    /// schedule an event (an update, a retry) before the next arrival.
+    /// `AHEAD`: the stream draws ahead, and the user of each arrival drawn
+    /// is prefetched.
+    #[inline(always)]
+    fn regular_requests<const AHEAD: bool>(&mut self) {
+        let horizon = self.horizon.ms();
+        loop {
+            let arrival = self.arrivals.peek::<AHEAD>();
+            if arrival.ms >= self.queue.next_time().ms().min(horizon) {
+                break;
+            }
+            self.now = SimTime(arrival.ms);
+            self.regular_request(arrival.user, arrival.app_pool);
+            let drawn = self.arrivals.advance::<AHEAD>();
+            if AHEAD {
+                self.users.prefetch(drawn);
+            }
+        }
     }
 
     fn finish(mut self, id: RunId) -> RunSummary {
@@ -1248,5 +1269,80 @@ impl<'a> Simulation<'a> {
     fn end_loop(&mut self, user: u32) {
         let start = self.users.end_loop(user);
         self.recorder.episode(start, self.now.ms());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `file` (a scenario of `scenarios/`, with a shorter horizon and
+    /// fewer users) with the stream drawing ahead or not: the summary and
+    /// every row, trace included.
+    fn run(
+        file: &str,
+        sets: &[(&str, u64)],
+        draw_ahead: bool,
+        read_session: bool,
+    ) -> (RunSummary, crate::metrics::Collect) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(file);
+        let mut sc = crate::scenario::load(&path).expect("scenario loads");
+        for &(key, value) in sets {
+            match key {
+                "horizon" => sc.simulation.horizon = value,
+                "users" => sc.clients.users = value as u32,
+                _ => unreachable!("unknown test setting {key}"),
+            }
+        }
+        let id = RunId {
+            seed: sc.simulation.seed,
+            replication: 0,
+            read_session,
+        };
+        let mut rows = crate::metrics::Collect::default();
+        let options = RunOptions {
+            trace: true,
+            ..RunOptions::default()
+        };
+        let mut sim = Simulation::new(&sc, id, options, &mut rows).expect("run starts");
+        let root = StreamSeed {
+            seed: id.seed,
+            replication: id.replication,
+        };
+        sim.arrivals = ArrivalStream::new(
+            &sc.clients,
+            sim.app_pools,
+            root.stream("clients.arrivals"),
+            draw_ahead,
+        );
+        let summary = sim.run(id).expect("run succeeds");
+        (summary, rows)
+    }
+
+    #[test]
+    fn drawing_ahead_changes_no_result() {
+        const DAY: u64 = 86_400_000;
+        // Small user counts keep the debug build fast; each case has a
+        // rollover, rejections and prompt loops inside its horizon.
+        let cases: [(&str, &[(&str, u64)]); 3] = [
+            ("crash-storm.toml", &[("horizon", 2 * DAY), ("users", 150)]),
+            ("affinity.toml", &[("horizon", DAY), ("users", 150)]),
+            ("large-org.toml", &[("horizon", DAY / 2), ("users", 200)]),
+        ];
+        for (file, sets) in cases {
+            for read_session in [false, true] {
+                let one_by_one = run(file, sets, false, read_session);
+                let ahead = run(file, sets, true, read_session);
+                if !read_session {
+                    assert!(
+                        one_by_one.0.totals.rejected > 0,
+                        "{file}: no rejection to compare"
+                    );
+                }
+                assert_eq!(one_by_one, ahead, "{file}, read_session {read_session}");
+            }
+        }
     }
 }
