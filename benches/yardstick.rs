@@ -113,13 +113,6 @@ pub fn workload(sc: &Scenario) -> Workload {
     }
 }
 
-/// Runs the yardstick once and returns its counts and wall time [s].
-pub fn timed(w: &Workload) -> (Counts, f64) {
-    let start = Instant::now();
-    let counts = std::hint::black_box(run(std::hint::black_box(w)));
-    (counts, start.elapsed().as_secs_f64())
-}
-
 #[allow(dead_code)] // unused where request_path.rs includes this file as a module
 fn main() {
     // `cargo bench` passes `--bench`; skip flags.
@@ -136,7 +129,9 @@ fn main() {
     sc.clients.users = args.first().map_or(sc.clients.users, |&u| u as u32);
     sc.simulation.horizon = args.get(1).map_or(sc.simulation.horizon, |&s| s * 1000);
     let w = workload(&sc);
-    let (counts, wall) = timed(&w);
+    let start = Instant::now();
+    let counts = run(std::hint::black_box(&w));
+    let wall = start.elapsed().as_secs_f64();
     println!(
         "yardstick, {path}'s workload, {} users, {} s: {} requests ({} accepted, {} tokens) in {wall:.3} s, {:.1} M requests/s",
         w.users,
