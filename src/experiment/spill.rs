@@ -527,6 +527,7 @@ mod tests {
                     start_ms: start,
                     end_ms: start + (i * i * 104_729) % 2_000_000_000,
                     cause: SpawnCause::MaRecycle,
+                    updated: true,
                     rollover: 1,
                     rejected_requests: i,
                     users_affected: 1,

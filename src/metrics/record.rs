@@ -19,17 +19,21 @@ pub enum SpawnCause {
     MaRecycle,
     /// IIS recycled the previous process on its periodic schedule.
     PeriodicRecycle,
+    /// A server came back from a maintenance window in which the update
+    /// (Exchange 2019 CU6 / 2016 CU17) was installed.
+    UpdateReturn,
 }
 
 impl SpawnCause {
     /// Every cause, in CSV order.
-    pub const ALL: [SpawnCause; 6] = [
+    pub const ALL: [SpawnCause; 7] = [
         SpawnCause::Initial,
         SpawnCause::MaintenanceReturn,
         SpawnCause::CrashRestart,
         SpawnCause::ServerReboot,
         SpawnCause::MaRecycle,
         SpawnCause::PeriodicRecycle,
+        SpawnCause::UpdateReturn,
     ];
 
     /// The name written in CSVs (`maintenance_return`, ...).
@@ -41,6 +45,7 @@ impl SpawnCause {
             SpawnCause::ServerReboot => "server_reboot",
             SpawnCause::MaRecycle => "ma_recycle",
             SpawnCause::PeriodicRecycle => "periodic_recycle",
+            SpawnCause::UpdateReturn => "update_return",
         }
     }
 
@@ -74,6 +79,9 @@ pub struct WindowRecord {
     pub end_ms: u64,
     /// Spawn cause of the worker process.
     pub cause: SpawnCause,
+    /// The server had the update (CU6 / CU17) when the window opened: its
+    /// workers honour `read_session` (R6).
+    pub updated: bool,
     /// Index of the rejected key.
     pub rollover: u32,
     /// Requests rejected by this worker while the window was open.

@@ -49,6 +49,8 @@ pub struct Recorder<'a> {
     open: Vec<Option<OpenWindow>>,
     free_slots: Vec<u32>,
     spare_bitsets: Vec<Vec<u64>>,
+    /// Per server: whether it has the update (for the windows it opens).
+    updated: Vec<bool>,
 }
 
 impl<'a> Recorder<'a> {
@@ -82,7 +84,14 @@ impl<'a> Recorder<'a> {
             open: Vec::new(),
             free_slots: Vec::new(),
             spare_bitsets: Vec::new(),
+            updated: vec![true; servers as usize],
         }
+    }
+
+    /// Server `server` has (or lacks) the update from now on; the windows
+    /// its workers open say so (`windows.csv` column `updated`).
+    pub fn server_updated(&mut self, server: u32, updated: bool) {
+        self.updated[server as usize] = updated;
     }
 
     /// `Some(bytes)` once a users bitset of that size could not be
@@ -216,6 +225,7 @@ impl<'a> Recorder<'a> {
                 start_ms: t,
                 end_ms: t,
                 cause,
+                updated: self.updated[server as usize],
                 rollover,
                 rejected_requests: 0,
                 users_affected: 0,

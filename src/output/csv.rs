@@ -288,6 +288,7 @@ pub(crate) mod tests {
                     start_ms: 3_600_000,
                     end_ms: 3_602_000,
                     cause: SpawnCause::Initial,
+                    updated: true,
                     rollover: 1,
                     rejected_requests: 1,
                     users_affected: 1,
@@ -298,6 +299,7 @@ pub(crate) mod tests {
                     start_ms: 7_230_000,
                     end_ms: 9_032_000,
                     cause: SpawnCause::MaRecycle,
+                    updated: false,
                     rollover: 1,
                     rejected_requests: 7,
                     users_affected: 2,
@@ -397,9 +399,9 @@ pub(crate) mod tests {
         let run = sample_run(true);
         assert_eq!(
             text(windows_csv(&[&run])),
-            "seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,rollover,rejected_requests,users_affected\n\
-             7,2,true,0,ews,3600000,3602000,2000,initial,1,1,1\n\
-             7,2,true,1,\"my,pool\",7230000,9032000,1802000,ma_recycle,1,7,2\n"
+            "seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,updated,rollover,rejected_requests,users_affected\n\
+             7,2,true,0,ews,3600000,3602000,2000,initial,true,1,1,1\n\
+             7,2,true,1,\"my,pool\",7230000,9032000,1802000,ma_recycle,false,1,7,2\n"
         );
     }
 

@@ -923,9 +923,9 @@ mod tests {
         let d = TempDir::new("errors");
         let p = d.file(
             "windows.csv",
-            b"seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,rollover,rejected_requests,users_affected\n\
-              1,0,false,0,ews,10,20,10,initial,1,1,1\n\
-              1,0,maybe,0,ews,10,20,10,initial,1,1,1\n",
+            b"seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,updated,rollover,rejected_requests,users_affected\n\
+              1,0,false,0,ews,10,20,10,initial,true,1,1,1\n\
+              1,0,maybe,0,ews,10,20,10,initial,true,1,1,1\n",
         );
         let e = read_windows(&p).unwrap_err().to_string();
         assert!(
@@ -949,8 +949,8 @@ mod tests {
 
         let p = d.file(
             "windows2.csv",
-            b"seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,rollover,rejected_requests,users_affected\n\
-              1,0,false,0,ews,10,20,11,initial,1,1,1\n",
+            b"seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,updated,rollover,rejected_requests,users_affected\n\
+              1,0,false,0,ews,10,20,11,initial,true,1,1,1\n",
         );
         let e = read_windows(&p).unwrap_err().to_string();
         assert!(e.contains("column 8 (`duration_ms`)"), "{e}");

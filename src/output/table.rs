@@ -264,6 +264,8 @@ pub struct WindowsCsv<'a> {
     pub duration_ms: u64,
     /// What spawned the process.
     pub cause: SpawnCause,
+    /// The server had the update when the window opened.
+    pub updated: bool,
     /// Index of the rejected key.
     pub rollover: u32,
     /// Rejections while the window was open.
@@ -285,6 +287,7 @@ impl<'a> WindowsCsv<'a> {
             end_ms: w.end_ms,
             duration_ms: w.duration_ms(),
             cause: w.cause,
+            updated: w.updated,
             rollover: w.rollover,
             rejected_requests: w.rejected_requests,
             users_affected: w.users_affected,
@@ -300,6 +303,7 @@ impl<'a> WindowsCsv<'a> {
             start_ms: self.start_ms,
             end_ms: self.end_ms,
             cause: self.cause,
+            updated: self.updated,
             rollover: self.rollover,
             rejected_requests: self.rejected_requests,
             users_affected: self.users_affected,

@@ -66,6 +66,7 @@ fn window(server: u32, pool: &str, start: u64, end: u64, cause: SpawnCause) -> W
         start_ms: start,
         end_ms: end,
         cause,
+        updated: true,
         rollover: 1,
         rejected_requests: (end - start) / (10 * S) + 1,
         users_affected: 1,
@@ -463,7 +464,7 @@ fn a_malformed_csv_fails_only_the_charts_that_need_it() {
     let dir = folder("broken");
     write_csvs(&dir, "o1", &[o1(false), o1(true)]);
     let mut w = fs::read_to_string(dir.join("windows.csv")).unwrap();
-    w.push_str("1,0,false,0,ews,10,20,10,sunspots,1,1,1\n");
+    w.push_str("1,0,false,0,ews,10,20,10,sunspots,true,1,1,1\n");
     fs::write(dir.join("windows.csv"), w).unwrap();
     let err = draw_all(&dir, &ChartOptions::default()).unwrap_err();
     let failed: Vec<&str> = err.failures.iter().map(|f| f.chart.as_str()).collect();

@@ -152,6 +152,7 @@ mod tests {
             start_ms: start,
             end_ms: end,
             cause: SpawnCause::Initial,
+            updated: true,
             rollover: 1,
             rejected_requests: 1,
             users_affected: 1,
