@@ -5,9 +5,9 @@
 //!
 //! | priority | class                  | events |
 //! |---------:|------------------------|--------|
-//! | 0 | lifecycle down            | server crash, worker crash, MA / periodic recycle (end of the old process), maintenance start |
+//! | 0 | lifecycle down            | server crash, worker crash, MA / periodic recycle (end of the old process), maintenance start, installation start |
 //! | 1 | key and directory changes | rollover publish / sign / retire, AD write visible, auth admin run and completion, update completion, hold end, cache reload |
-//! | 2 | lifecycle up              | reboot done, maintenance end, worker spawn, worker ready |
+//! | 2 | lifecycle up              | reboot done, maintenance end, installation end, worker spawn, worker ready |
 //! | 3 | health probes             | probe round |
 //! | 4 | requests (queued)         | prompt retries, giving up |
 //! | 5 | requests (stream)         | regular requests of the merged arrival stream: never queued, handled after every queued event of the same millisecond, in arrival order |
@@ -47,6 +47,17 @@ pub enum WindowSource {
     /// A rolling cycle: draw the duration, then start the next server.
     Rolling,
     /// An explicit `[[maintenance.window]]` of this length [ms].
+    Explicit(u64),
+}
+
+/// Where an installation window of the update comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstallSource {
+    /// The rolling upgrade: draw the duration, then start the next server.
+    Rolling,
+    /// An `install_update` event without `duration`: draw it.
+    Drawn,
+    /// An `install_update` event of this length [ms].
     Explicit(u64),
 }
 
@@ -170,6 +181,18 @@ pub enum Event {
     },
     /// A round of health probes over every server.
     Probe,
+    /// An installation window of the update opens on `server` (the drain).
+    InstallStart {
+        /// Server index.
+        server: u32,
+        /// Rolling upgrade or scripted event.
+        source: InstallSource,
+    },
+    /// An installation window of the update ends on `server`.
+    InstallEnd {
+        /// Server index.
+        server: u32,
+    },
     /// A user in a prompt loop retries.
     Retry {
         /// User index.
@@ -195,7 +218,8 @@ impl Event {
             | Event::MaRecycle { .. }
             | Event::PeriodicRecycle { .. }
             | Event::MaintenanceStart { .. }
-            | Event::MaintenanceCycle => PRIORITY_DOWN,
+            | Event::MaintenanceCycle
+            | Event::InstallStart { .. } => PRIORITY_DOWN,
             Event::RolloverPublish { .. }
             | Event::RolloverSign { .. }
             | Event::RolloverRetire { .. }
@@ -207,6 +231,7 @@ impl Event {
             | Event::CacheReload { .. } => PRIORITY_KEYS,
             Event::RebootDone { .. }
             | Event::MaintenanceEnd { .. }
+            | Event::InstallEnd { .. }
             | Event::WorkerSpawn { .. }
             | Event::WorkerReady { .. } => PRIORITY_UP,
             Event::Probe => PRIORITY_PROBE,
@@ -239,6 +264,8 @@ impl Event {
             Event::Probe => (20, 0),
             Event::Retry { user, .. } => (21, user),
             Event::GiveUp { user, .. } => (22, user),
+            Event::InstallStart { server, .. } => (23, server),
+            Event::InstallEnd { server } => (24, server),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The HMA model (`docs/model.md`: rules R1 to R10) on top of the engine.
+//! The HMA model (`docs/model.md`: rules R1 to R11) on top of the engine.
 //!
 //! ```text
 //!          issuer (Azure AD)                                  clients (users)
@@ -14,7 +14,8 @@
 //! ```
 //!
 //! One file per entity: [`issuer`], [`directory`], [`auth_admin`],
-//! [`server`], [`worker`], [`balancer`], [`clients`]; [`event`] holds the
+//! [`server`], [`worker`], [`balancer`], [`clients`]; one per concept that
+//! spans them: [`upgrade`] (which servers have the update); [`event`] holds the
 //! events and the same-instant priority table; [`sim`] binds them to the
 //! engine. `docs/model.md` specifies every rule and decision, naming the
 //! code that encodes it.
@@ -29,6 +30,7 @@ pub mod keys;
 pub mod progress;
 pub mod server;
 pub mod sim;
+pub mod upgrade;
 pub mod worker;
 
 use crate::metrics::{Collect, RowSink, RunId, RunResult, RunSummary};

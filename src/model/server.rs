@@ -10,8 +10,14 @@
 //! offline. Overlapping maintenance windows nest: it returns when the last
 //! one ends. A window that ends before the balancer removed the server
 //! cancels the drain and keeps its workers.
+//!
+//! An installation of the update (`install_update`, the rolling upgrade) is
+//! a maintenance window that installs it once the server is offline
+//! ([`super::upgrade`]); the first return after that spawns with cause
+//! `update_return`.
 
 use crate::engine::SimTime;
+use crate::metrics::SpawnCause;
 
 /// One server's state.
 #[derive(Clone, Debug)]
@@ -38,6 +44,13 @@ pub struct Server {
     pub offline_since: SimTime,
     /// Since when it has been out of the pool.
     pub out_of_pool_since: SimTime,
+    /// Has the update (Exchange 2019 CU6 / 2016 CU17): honours `read_session`.
+    pub updated: bool,
+    /// Open installation windows (counted in `maintenance_depth` too).
+    pub install_windows: u32,
+    /// The update was installed in the current offline period: the next
+    /// return spawns its processes with cause `update_return`.
+    pub installed_offline: bool,
 }
 
 impl Server {
@@ -55,6 +68,9 @@ impl Server {
             draining_since: SimTime::NEVER,
             offline_since: SimTime::NEVER,
             out_of_pool_since: SimTime::NEVER,
+            updated: true,
+            install_windows: 0,
+            installed_offline: false,
         }
     }
 
@@ -68,10 +84,61 @@ impl Server {
     pub fn healthy(&self) -> bool {
         !self.crashed && self.maintenance_depth == 0
     }
+
+    /// Installs the update if an installation window is open while the
+    /// server is offline, once per offline period; `true` if it did now.
+    pub fn install_if_offline(&mut self) -> bool {
+        if self.offline && self.install_windows > 0 && !self.installed_offline {
+            self.updated = true;
+            self.installed_offline = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The cause of the processes of a return that would otherwise have
+    /// `cause`: `update_return` for the first return after an installation.
+    pub fn return_cause(&mut self, cause: SpawnCause) -> SpawnCause {
+        if std::mem::take(&mut self.installed_offline) {
+            SpawnCause::UpdateReturn
+        } else {
+            cause
+        }
+    }
 }
 
 impl Default for Server {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installs_only_offline_inside_an_installation_window_once() {
+        let mut s = Server::new();
+        s.updated = false;
+        s.install_windows = 1;
+        assert!(!s.install_if_offline(), "draining: not yet");
+        s.offline = true;
+        assert!(s.install_if_offline());
+        assert!(s.updated);
+        assert!(!s.install_if_offline(), "once per offline period");
+        assert_eq!(
+            s.return_cause(SpawnCause::MaintenanceReturn),
+            SpawnCause::UpdateReturn
+        );
+        assert_eq!(
+            s.return_cause(SpawnCause::MaintenanceReturn),
+            SpawnCause::MaintenanceReturn,
+            "only the first return after the installation"
+        );
+        let mut plain = Server::new();
+        plain.offline = true;
+        assert!(!plain.install_if_offline(), "no installation window");
     }
 }

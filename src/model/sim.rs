@@ -15,6 +15,7 @@ use super::event::*;
 use super::issuer::Issuer;
 use super::keys::{KeySet, MAX_KEYS};
 use super::server::Server;
+use super::upgrade;
 use super::worker::{OpenWindow, Process, QueuedRequest, Serving, Worker};
 use super::{RunError, RunOptions};
 use crate::engine::{EventQueue, Fingerprint, SimTime, StreamRng, StreamSeed};
@@ -33,6 +34,8 @@ struct ServerStreams {
     crash: StreamRng,
     reboot: StreamRng,
     maintenance: StreamRng,
+    /// Durations of installation windows drawn from `maintenance.duration`.
+    update: StreamRng,
 }
 
 /// One run in progress.
@@ -96,6 +99,7 @@ impl<'a> Simulation<'a> {
                 crash: root.stream(&format!("server.{i}.crash")),
                 reboot: root.stream(&format!("server.{i}.reboot")),
                 maintenance: root.stream(&format!("server.{i}.maintenance")),
+                update: root.stream(&format!("server.{i}.update")),
             })
             .collect();
         let mut workers = Vec::with_capacity(servers * app_pools as usize);
@@ -158,6 +162,10 @@ impl<'a> Simulation<'a> {
             server_streams,
             worker_streams,
         };
+        for &s in &sc.pool.without_update {
+            sim.servers[s].updated = false;
+            sim.recorder.server_updated(s as u32, false);
+        }
         sim.schedule_initial_events();
         Ok(sim)
     }
@@ -212,6 +220,17 @@ impl<'a> Simulation<'a> {
                 },
             );
         }
+        if let Some((server, at)) =
+            upgrade::first_in_rollout(&sc.pool.without_update, sc.upgrade.rolling_first)
+        {
+            self.at(
+                SimTime(at),
+                Event::InstallStart {
+                    server: server as u32,
+                    source: InstallSource::Rolling,
+                },
+            );
+        }
         for w in 0..self.workers.len() as u32 {
             self.schedule_worker_crash_tick(w);
             self.schedule_ma_recycle_tick(w);
@@ -238,6 +257,12 @@ impl<'a> Simulation<'a> {
                     worker,
                     generation: 0,
                     scripted: true,
+                },
+                ScriptedKind::InstallUpdate => Event::InstallStart {
+                    server: e.server as u32,
+                    source: e
+                        .duration
+                        .map_or(InstallSource::Drawn, InstallSource::Explicit),
                 },
             };
             self.at(SimTime(e.at), event);
@@ -507,6 +532,8 @@ impl<'a> Simulation<'a> {
                 );
             }
             Event::MaintenanceStart { server, source } => self.start_maintenance(server, source),
+            Event::InstallStart { server, source } => self.start_install(server, source),
+            Event::InstallEnd { server } => self.end_install(server),
             Event::RolloverPublish { key, lead } => {
                 self.issuer
                     .publish(key, self.now, lead, self.sc.issuer.retire_after);
@@ -665,7 +692,13 @@ impl<'a> Simulation<'a> {
                 },
             );
         }
-        let srv = &mut self.servers[s];
+        self.open_window(server);
+    }
+
+    /// A maintenance window (or installation window) opens on `server`:
+    /// windows nest; the first starts the drain.
+    fn open_window(&mut self, server: u32) {
+        let srv = &mut self.servers[server as usize];
         srv.maintenance_depth += 1;
         if srv.maintenance_depth == 1 {
             srv.draining_since = self.now;
@@ -673,6 +706,59 @@ impl<'a> Simulation<'a> {
                 self.go_offline(server);
             }
         }
+    }
+
+    /// An installation window of the update: a maintenance window that
+    /// installs it once the server is offline (R11).
+    fn start_install(&mut self, server: u32, source: InstallSource) {
+        let s = server as usize;
+        let duration = match source {
+            InstallSource::Rolling | InstallSource::Drawn => draw(
+                &mut self.server_streams[s].update,
+                self.sc.maintenance.duration,
+            ),
+            InstallSource::Explicit(d) => d,
+        };
+        self.trace("install_update_start", Some(server), None, || {
+            format!("{duration} ms")
+        });
+        self.at(self.now.after(duration), Event::InstallEnd { server });
+        if source == InstallSource::Rolling
+            && let Some(next) = upgrade::next_in_rollout(&self.sc.pool.without_update, s)
+        {
+            let at = self.now.after(duration).after(self.sc.maintenance.gap);
+            self.at(
+                at,
+                Event::InstallStart {
+                    server: next as u32,
+                    source: InstallSource::Rolling,
+                },
+            );
+        }
+        self.servers[s].install_windows += 1;
+        self.open_window(server);
+        // Already offline (in another window): installed at once.
+        self.install_if_offline(server);
+    }
+
+    fn install_if_offline(&mut self, server: u32) {
+        if self.servers[server as usize].install_if_offline() {
+            self.recorder.server_updated(server, true);
+            self.trace("update_installed", Some(server), None, String::new);
+        }
+    }
+
+    fn end_install(&mut self, server: u32) {
+        let srv = &mut self.servers[server as usize];
+        srv.install_windows -= 1;
+        // Offline stays until the last window ends: a server not offline now
+        // never was during this window, so nothing was installed.
+        if !srv.offline {
+            self.trace("update_cancelled", Some(server), None, || {
+                "window ended before the server left the pool".into()
+            });
+        }
+        self.end_maintenance(server);
     }
 
     fn go_offline(&mut self, server: u32) {
@@ -693,6 +779,7 @@ impl<'a> Simulation<'a> {
         );
         self.trace("maintenance_offline", Some(server), None, String::new);
         self.stop_server_workers(server, SpawnCause::MaintenanceReturn);
+        self.install_if_offline(server);
     }
 
     fn end_maintenance(&mut self, server: u32) {
@@ -761,6 +848,7 @@ impl<'a> Simulation<'a> {
     /// The server runs again: new processes (always running) or a cause for
     /// the next on-demand spawn.
     fn start_server_workers(&mut self, server: u32, cause: SpawnCause) {
+        let cause = self.servers[server as usize].return_cause(cause);
         for w in self.worker_range(server) {
             self.workers[w as usize].next_cause = cause;
             if self.sc.worker.start_mode == StartMode::AlwaysRunning {
@@ -956,7 +1044,10 @@ impl<'a> Simulation<'a> {
         let wk = &self.sc.worker;
         let w = &mut self.workers[worker as usize];
         let newly_spawned = !after_hold && w.is_new(self.now, wk.new_process_age);
-        let fails = !self.read_session && (newly_spawned || wk.established_write_session_fails);
+        // A server without the update uses the write session whatever the flag (R11).
+        let write_session =
+            upgrade::write_session(self.read_session, self.servers[w.server as usize].updated);
+        let fails = write_session && (newly_spawned || wk.established_write_session_fails);
         let (server, pool, generation) = (w.server, w.app_pool, w.generation);
         if fails {
             w.hold_until = self.now.after(wk.failed_update_hold);
@@ -1056,7 +1147,10 @@ impl<'a> Simulation<'a> {
                 "skipped: no server up".into()
             }),
             Some(server) => {
-                let failed = !self.read_session && fails;
+                // A server without the update uses the write session (R11).
+                let write_session =
+                    upgrade::write_session(self.read_session, self.servers[server].updated);
+                let failed = write_session && fails;
                 let keys = self.issuer.metadata;
                 self.trace("auth_admin_run", Some(server as u32), None, || {
                     format!("read {keys}")

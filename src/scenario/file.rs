@@ -244,7 +244,7 @@ raw_table! {
 
 raw_table! {
     /// `[pool]`
-    RawPool = "pool" { servers, app_pools }
+    RawPool = "pool" { servers, app_pools, without_update }
 }
 
 raw_table! {
@@ -282,7 +282,12 @@ raw_table! {
 
 raw_table! {
     /// One `[[event]]`.
-    RawEvent = "event" { at, kind, server, app_pool }
+    RawEvent = "event" { at, kind, server, app_pool, duration }
+}
+
+raw_table! {
+    /// `[upgrade]`
+    RawUpgrade = "upgrade" { rolling_first }
 }
 
 raw_table! {
@@ -320,6 +325,7 @@ pub struct RawScenario {
     pub worker: Option<Spanned<RawWorker>>,
     pub server: Option<Spanned<RawServer>>,
     pub maintenance: Option<Spanned<RawMaintenance>>,
+    pub upgrade: Option<Spanned<RawUpgrade>>,
     pub event: Option<Vec<Spanned<RawEvent>>>,
     pub clients: Option<Spanned<RawClients>>,
     pub history: Option<Spanned<RawHistory>>,
@@ -374,6 +380,7 @@ pub const TOP_KEYS: &[&str] = &[
     "worker",
     "server",
     "maintenance",
+    "upgrade",
     "event",
     "clients",
     "history",
@@ -394,6 +401,7 @@ macro_rules! each_table {
         $f!(worker);
         $f!(server);
         $f!(maintenance);
+        $f!(upgrade);
         $f!(clients);
         $f!(history);
     };
@@ -490,6 +498,7 @@ impl RawScenario {
             worker: self.worker.clone(),
             server: self.server.clone(),
             maintenance: None,
+            upgrade: self.upgrade.clone(),
             event: None,
             clients: self.clients.clone(),
             history: self.history.clone(),
@@ -515,6 +524,7 @@ impl RawScenario {
                 "worker" => raw.worker = table_of(v, path, b),
                 "server" => raw.server = table_of(v, path, b),
                 "maintenance" => raw.maintenance = table_of(v, path, b),
+                "upgrade" => raw.upgrade = table_of(v, path, b),
                 "event" => raw.event = array_of_tables(v, path, b.event_base, b),
                 "clients" => raw.clients = table_of(v, path, b),
                 "history" => raw.history = table_of(v, path, b),
@@ -813,7 +823,7 @@ mod tests {
             "{}",
             errors[0]
         );
-        assert!(errors[1].starts_with("t:4:1: event[0].begin: unknown key `begin` (expected: one of: at, kind, server, app_pool)"), "{}", errors[1]);
+        assert!(errors[1].starts_with("t:4:1: event[0].begin: unknown key `begin` (expected: one of: at, kind, server, app_pool, duration)"), "{}", errors[1]);
         assert!(
             errors[2].starts_with("t:7:1: event[1].zz: "),
             "{}",

@@ -116,20 +116,20 @@ const fn kind(name: &'static str, app_pool: Need, duration: Need, becomes: Becom
 }
 
 /// The scripted event of a history row. `duration` is `None` for every
-/// kind so far (their `duration` is forbidden); a kind that takes one
-/// passes it on here.
+/// kind whose `duration` is forbidden.
 fn scripted(
     at: Millis,
     kind: ScriptedKind,
     server: usize,
     app_pool: Option<usize>,
-    _duration: Option<Millis>,
+    duration: Option<Millis>,
 ) -> ScriptedEvent {
     ScriptedEvent {
         at,
         kind,
         server,
         app_pool,
+        duration,
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Scenario {
     pub server: Server,
     /// `[maintenance]`
     pub maintenance: Maintenance,
+    /// `[upgrade]`: the rolling installation of the update.
+    pub upgrade: Upgrade,
     /// `[[event]]`: scripted lifecycle events, in file order.
     pub events: Vec<ScriptedEvent>,
     /// `[clients]`
@@ -196,6 +198,9 @@ pub struct Pool {
     pub servers: usize,
     /// App pool names, non-empty, unique, at most 64.
     pub app_pools: Vec<String>,
+    /// Servers without the update (Exchange 2019 CU6 / 2016 CU17) at the
+    /// start: ascending, distinct, each `< servers`.
+    pub without_update: Vec<usize>,
 }
 
 /// Load-balancing algorithm.
@@ -301,10 +306,18 @@ pub struct Maintenance {
     pub rolling_first: Millis,
     /// Per-server window length, uniform [ms]; `min > 0`.
     pub duration: MillisRange,
-    /// Pause between two servers of a cycle [ms].
+    /// Pause between two servers of a cycle (and of the rolling upgrade) [ms].
     pub gap: Millis,
     /// `[[maintenance.window]]`, in file order.
     pub windows: Vec<MaintenanceWindow>,
+}
+
+/// `[upgrade]`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Upgrade {
+    /// Start of the rolling installation on the servers of
+    /// `pool.without_update` [ms from start], `None` for `"off"`.
+    pub rolling_first: Option<Millis>,
 }
 
 /// Kinds of scripted `[[event]]`.
@@ -319,6 +332,9 @@ pub enum ScriptedKind {
     WorkerCrash,
     /// Crash of a whole server.
     ServerCrash,
+    /// Installation of the update on a server: a maintenance window that
+    /// installs it while the server is offline.
+    InstallUpdate,
 }
 
 /// One `[[event]]`.
@@ -332,6 +348,9 @@ pub struct ScriptedEvent {
     pub server: usize,
     /// Index into `pool.app_pools`; `Some` exactly for worker kinds.
     pub app_pool: Option<usize>,
+    /// Window length of an `install_update` [ms], `> 0`; `None` draws it
+    /// from `maintenance.duration`. Always `None` for the other kinds.
+    pub duration: Option<Millis>,
 }
 
 /// Request arrival process (R9).

@@ -665,11 +665,20 @@ impl Cx {
         v: &Spanned<RawValue>,
         pool: Option<&Pool>,
     ) -> R<usize> {
-        let expected = || match pool {
-            Some(pool) => format!(
-                "a server index in 0..={} ([pool] servers = {})",
-                pool.servers - 1,
-                pool.servers
+        self.server_index_of(path, v, pool.map(|p| p.servers))
+    }
+
+    /// [`Self::server_index`] given the number of servers, if known.
+    fn server_index_of(
+        &self,
+        path: FieldPath<'_>,
+        v: &Spanned<RawValue>,
+        servers: Option<usize>,
+    ) -> R<usize> {
+        let expected = || match servers {
+            Some(servers) => format!(
+                "a server index in 0..={} ([pool] servers = {servers})",
+                servers - 1,
             ),
             None => "a server index".to_string(),
         };
@@ -678,11 +687,11 @@ impl Cx {
             RawValue::HugeInteger(_) => None,
             _ => return Err(self.wrong_type(path, v, &expected())),
         };
-        let Some(pool) = pool else {
+        let Some(servers) = servers else {
             return Ok(0);
         };
         i.and_then(|i| usize::try_from(i).ok())
-            .filter(|&i| i < pool.servers)
+            .filter(|&i| i < servers)
             .ok_or_else(|| {
                 self.report(
                     Kind::IndexOutOfRange,
@@ -737,6 +746,7 @@ impl Cx {
         let worker = self.worker(raw);
         let server = self.server(raw);
         let maintenance = self.maintenance(raw, pool.as_ref().ok());
+        let upgrade = self.upgrade(raw);
         let events = self.events(raw, pool.as_ref().ok());
         let clients = self.clients(raw);
         let history = self.history(raw);
@@ -752,6 +762,7 @@ impl Cx {
             worker: worker?,
             server: server?,
             maintenance: maintenance?,
+            upgrade: upgrade?,
             events: events?,
             clients: clients?,
             history: history?,
@@ -994,10 +1005,48 @@ impl Cx {
         });
         let default_pools = DEFAULT_APP_POOLS.iter().map(|s| s.to_string()).collect();
         let app_pools = or(&p.app_pools, default_pools, |v| self.app_pools(v));
+        let without_update = or(&p.without_update, Vec::new(), |v| {
+            self.without_update(v, servers.ok())
+        });
         Ok(Pool {
             servers: servers?,
             app_pools: app_pools?,
+            without_update: without_update?,
         })
+    }
+
+    /// `pool.without_update`: distinct server indices, stored ascending.
+    fn without_update(&self, v: &Spanned<RawValue>, servers: Option<usize>) -> R<Vec<usize>> {
+        let path: FieldPath<'_> = "pool.without_update".into();
+        let expected = "an array of distinct server indices, e.g. [2, 3]";
+        let RawValue::Array(items) = v.get_ref() else {
+            return Err(self.wrong_type(path, v, expected));
+        };
+        let mut list: R<Vec<usize>> = Ok(Vec::with_capacity(items.len()));
+        let mut seen: Vec<(usize, usize)> = Vec::with_capacity(items.len());
+        for (n, item) in items.iter().enumerate() {
+            let item_path = FieldPath::Index(&path, n);
+            let index = self.server_index_of(item_path, item, servers);
+            let index = match index {
+                Ok(i) if servers.is_some() => match seen.iter().find(|(s, _)| *s == i) {
+                    Some(&(_, first)) => Err(self.bad(
+                        item_path,
+                        item.span(),
+                        format!("duplicate server {i} (also {path}[{first}])"),
+                        "distinct server indices",
+                    )),
+                    None => {
+                        seen.push((i, n));
+                        Ok(i)
+                    }
+                },
+                other => other,
+            };
+            push(&mut list, index);
+        }
+        let mut list = list?;
+        list.sort_unstable();
+        Ok(list)
     }
 
     fn app_pools(&self, v: &Spanned<RawValue>) -> R<Vec<String>> {
@@ -1273,6 +1322,16 @@ impl Cx {
         })
     }
 
+    /// `[upgrade]`. Without servers in `pool.without_update` it has nothing
+    /// to install and does nothing (a variant or sweep may empty the list).
+    fn upgrade(&self, raw: &RawScenario) -> R<Upgrade> {
+        let u = table(&raw.upgrade);
+        let rolling_first = or(&u.rolling_first, None, |v| {
+            self.duration_or_off("upgrade.rolling_first".into(), v)
+        })?;
+        Ok(Upgrade { rolling_first })
+    }
+
     fn events(&self, raw: &RawScenario, pool: Option<&Pool>) -> R<Vec<ScriptedEvent>> {
         let list = raw.event.as_deref().unwrap_or_default();
         let mut events = Ok(Vec::with_capacity(list.len()));
@@ -1295,7 +1354,7 @@ impl Cx {
                 &e.kind,
                 p("kind"),
                 &span,
-                "kind = \"ma_recycle\" | \"periodic_recycle\" | \"worker_crash\" | \"server_crash\"",
+                "kind = \"ma_recycle\" | \"periodic_recycle\" | \"worker_crash\" | \"server_crash\" | \"install_update\"",
                 |v| {
                     self.word(
                         p("kind"),
@@ -1305,6 +1364,7 @@ impl Cx {
                             ("periodic_recycle", ScriptedKind::PeriodicRecycle),
                             ("worker_crash", ScriptedKind::WorkerCrash),
                             ("server_crash", ScriptedKind::ServerCrash),
+                            ("install_update", ScriptedKind::InstallUpdate),
                         ],
                     )
                 },
@@ -1321,13 +1381,19 @@ impl Cx {
             // when the kind itself is invalid.
             let app_pool = match (kind, &e.app_pool) {
                 (Err(r), _) => Err(r),
-                (Ok(ScriptedKind::ServerCrash), None) => Ok(None),
-                (Ok(ScriptedKind::ServerCrash), Some(v)) => Err(self.inconsistent(
-                    p("app_pool"),
-                    Some(v.span()),
-                    "a server_crash concerns the whole server and takes no app_pool".to_string(),
-                    "no app_pool with kind = \"server_crash\"",
-                )),
+                (Ok(ScriptedKind::ServerCrash | ScriptedKind::InstallUpdate), None) => Ok(None),
+                (Ok(k @ (ScriptedKind::ServerCrash | ScriptedKind::InstallUpdate)), Some(v)) => {
+                    let word = kind_word(k);
+                    Err(self.inconsistent(
+                        p("app_pool"),
+                        Some(v.span()),
+                        format!(
+                            "{} concerns the whole server and takes no app_pool",
+                            with_article(word)
+                        ),
+                        &format!("no app_pool with kind = \"{word}\""),
+                    ))
+                }
                 (Ok(_), None) => {
                     let expected = match pool {
                         Some(pool) => format!("app_pool = one of {}", quoted_list(&pool.app_pools)),
@@ -1342,6 +1408,20 @@ impl Cx {
                 }
                 (Ok(_), Some(v)) => self.app_pool_index(p("app_pool"), v, pool).map(Some),
             };
+            // Only an installation is a window with a length.
+            let duration = match (kind, &e.duration) {
+                (_, None) => Ok(None),
+                (Err(r), Some(_)) => Err(r),
+                (Ok(ScriptedKind::InstallUpdate), Some(v)) => {
+                    self.positive(p("duration"), v).map(Some)
+                }
+                (Ok(k), Some(v)) => Err(self.inconsistent(
+                    p("duration"),
+                    Some(v.span()),
+                    format!("{} has no duration", with_article(kind_word(k))),
+                    "no duration, or kind = \"install_update\" (a window length > 0s)",
+                )),
+            };
             push(
                 &mut events,
                 (|| {
@@ -1350,6 +1430,7 @@ impl Cx {
                         kind: kind?,
                         server: server?,
                         app_pool: app_pool?,
+                        duration: duration?,
                     })
                 })(),
             );
@@ -1466,6 +1547,27 @@ impl Cx {
             )
         })
     }
+}
+
+/// The word of a scripted event kind, as written in the file.
+fn kind_word(kind: ScriptedKind) -> &'static str {
+    match kind {
+        ScriptedKind::MaRecycle => "ma_recycle",
+        ScriptedKind::PeriodicRecycle => "periodic_recycle",
+        ScriptedKind::WorkerCrash => "worker_crash",
+        ScriptedKind::ServerCrash => "server_crash",
+        ScriptedKind::InstallUpdate => "install_update",
+    }
+}
+
+/// `a server_crash`, `an install_update`.
+fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
 }
 
 /// A number as written in a message (`5`, not `integer 5`).

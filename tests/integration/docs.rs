@@ -3,7 +3,7 @@
 //! every test the docs cite exists. A failure here means the docs drifted.
 
 use crate::common::{run_with, scenario};
-use hmasim::model::event::{Event, WindowSource};
+use hmasim::model::event::{Event, InstallSource, WindowSource};
 use hmasim::model::keys::KeySet;
 use hmasim::output::table::{
     self, RolloversCsv, RunsCsv, TimelineCsv, TimeseriesCsv, WindowsCsv, columns,
@@ -267,6 +267,14 @@ fn model_md_gives_every_fingerprint_code_and_priority() {
             },
             "give-up",
         ),
+        (
+            Event::InstallStart {
+                server: 0,
+                source: InstallSource::Rolling,
+            },
+            "installation start",
+        ),
+        (Event::InstallEnd { server: 0 }, "installation end"),
     ];
     let table = &doc[doc
         .find("| priority | class | events |")

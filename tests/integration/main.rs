@@ -19,3 +19,4 @@ mod report;
 mod review;
 mod scenario_errors;
 mod shell;
+mod updates;

@@ -47,6 +47,7 @@ write_session_fails = 0.0      # probability that a periodic run fails when read
 [pool]
 servers = 4
 app_pools = ["ews", "mapi", "eas", "owa"]  # one worker process per app pool per server
+without_update = []            # servers without Exchange 2019 CU6 / 2016 CU17 (write session always)
 
 [balancer]
 algorithm = "round_robin"      # round_robin | random | least_requests
@@ -87,6 +88,9 @@ at = "2h"
 kind = "ma_recycle"            # ma_recycle | periodic_recycle | worker_crash | server_crash
 server = 0
 app_pool = "ews"               # required for worker kinds, absent for server_crash
+
+[upgrade]                      # rolling installation of the update on pool.without_update
+rolling_first = "off"
 
 [clients]
 users = 2000
@@ -162,7 +166,8 @@ fn full_example_resolves_to_the_documented_values() {
             at: 2 * HOUR,
             kind: ScriptedKind::MaRecycle,
             server: 0,
-            app_pool: Some(0)
+            app_pool: Some(0),
+            duration: None
         }]
     );
     // Everything else is the default: the minimal file plus those lists.
@@ -212,6 +217,8 @@ fn minimal_file_gets_every_default() {
     );
     assert_eq!(s.pool.servers, 4);
     assert_eq!(s.pool.app_pools, ["ews", "mapi", "eas", "owa"]);
+    assert!(s.pool.without_update.is_empty());
+    assert_eq!(s.upgrade.rolling_first, None);
     let b = &s.balancer;
     assert_eq!(b.algorithm, Algorithm::RoundRobin);
     assert_eq!(b.affinity, Affinity::None);
@@ -663,6 +670,99 @@ fn inconsistent_combination() {
     let e = parse_err(&with("[issuer]\nrenew_before = \"60m\"\n"));
     assert!(e.kind() == Some(Kind::Inconsistent), "{e:?}");
     assert_at(&e, 5, 16, "issuer.renew_before");
+}
+
+#[test]
+fn upgrade_fields_resolve() {
+    let s = parse(&with(
+        "[pool]\nservers = 5\nwithout_update = [4, 1, 2]\n[upgrade]\nrolling_first = \"3d\"\n\
+         [[event]]\nat = \"1h\"\nkind = \"install_update\"\nserver = 3\n\
+         [[event]]\nat = \"2h\"\nkind = \"install_update\"\nserver = 4\nduration = \"45m\"\n",
+    ))
+    .unwrap();
+    // Stored ascending: the rolling upgrade goes in index order.
+    assert_eq!(s.pool.without_update, [1, 2, 4]);
+    assert_eq!(s.upgrade.rolling_first, Some(3 * DAY));
+    let install = |at, server, duration| ScriptedEvent {
+        at,
+        kind: ScriptedKind::InstallUpdate,
+        server,
+        app_pool: None,
+        duration,
+    };
+    assert_eq!(
+        s.events,
+        vec![
+            install(HOUR, 3, None),
+            install(2 * HOUR, 4, Some(45 * MINUTE))
+        ]
+    );
+    // "off" is the default, and may be written.
+    let s = parse(&with("[upgrade]\nrolling_first = \"off\"\n")).unwrap();
+    assert_eq!(s.upgrade.rolling_first, None);
+}
+
+#[test]
+fn upgrade_fields_are_validated_with_their_position() {
+    // Line 4 is the first line after MINIMAL's three.
+    let e = parse_err(&with("[pool]\nservers = 3\nwithout_update = [0, 3]\n"));
+    assert!(e.kind() == Some(Kind::IndexOutOfRange), "{e:?}");
+    assert_at(&e, 6, 22, "pool.without_update[1]");
+    assert!(e.to_string().contains("0..=2"), "{e}");
+
+    let e = parse_err(&with("[pool]\nwithout_update = [2, 1, 2]\n"));
+    assert!(e.kind() == Some(Kind::BadValue), "{e:?}");
+    assert_at(&e, 5, 25, "pool.without_update[2]");
+    assert!(
+        e.to_string()
+            .contains("duplicate server 2 (also pool.without_update[0])"),
+        "{e}"
+    );
+
+    let e = parse_err(&with("[pool]\nwithout_update = 2\n"));
+    assert!(e.kind() == Some(Kind::WrongType), "{e:?}");
+    assert_at(&e, 5, 18, "pool.without_update");
+
+    let e = parse_err(&with("[pool]\nwithout_update = [\"2\"]\n"));
+    assert!(e.kind() == Some(Kind::WrongType), "{e:?}");
+    assert_at(&e, 5, 19, "pool.without_update[0]");
+
+    let e = parse_err(&with(
+        "[[event]]\nat = \"1h\"\nkind = \"install_update\"\nserver = 0\napp_pool = \"ews\"\n",
+    ));
+    assert!(e.kind() == Some(Kind::Inconsistent), "{e:?}");
+    assert_at(&e, 8, 12, "event[0].app_pool");
+    assert!(e.to_string().contains("install_update"), "{e}");
+
+    let e = parse_err(&with(
+        "[[event]]\nat = \"1h\"\nkind = \"server_crash\"\nserver = 0\nduration = \"1h\"\n",
+    ));
+    assert!(e.kind() == Some(Kind::Inconsistent), "{e:?}");
+    assert_at(&e, 8, 12, "event[0].duration");
+
+    let e = parse_err(&with(
+        "[[event]]\nat = \"1h\"\nkind = \"install_update\"\nserver = 0\nduration = \"0s\"\n",
+    ));
+    assert!(e.kind() == Some(Kind::OutOfRange), "{e:?}");
+    assert_at(&e, 8, 12, "event[0].duration");
+
+    let e = parse_err(&with(
+        "[[event]]\nat = \"1h\"\nkind = \"install_update\"\nserver = 4\n",
+    ));
+    assert!(e.kind() == Some(Kind::IndexOutOfRange), "{e:?}");
+    assert_at(&e, 7, 10, "event[0].server");
+
+    let e = parse_err(&with("[upgrade]\nrolling_first = \"soon\"\n"));
+    assert!(e.kind() == Some(Kind::BadValue), "{e:?}");
+    assert_at(&e, 5, 17, "upgrade.rolling_first");
+
+    let e = parse_err(&with("[upgrade]\nrolling_frist = \"1d\"\n"));
+    assert!(e.kind() == Some(Kind::UnknownKey), "{e:?}");
+    assert_at(&e, 5, 1, "upgrade.rolling_frist");
+    assert!(
+        e.to_string().contains("did you mean `rolling_first`"),
+        "{e}"
+    );
 }
 
 // ---- every error, in file order, with suggestions ------------------------
