@@ -15,7 +15,8 @@
 //!
 //! One file per entity: [`issuer`], [`directory`], [`auth_admin`],
 //! [`server`], [`worker`], [`balancer`], [`clients`]; one per concept that
-//! spans them: [`upgrade`] (which servers have the update); [`event`] holds the
+//! spans them: [`upgrade`] (which servers have the update), [`rejoin`]
+//! (warm-up before a returning server rejoins); [`event`] holds the
 //! events and the same-instant priority table; [`sim`] binds them to the
 //! engine. `docs/model.md` specifies every rule and decision, naming the
 //! code that encodes it.
@@ -28,6 +29,7 @@ pub mod event;
 pub mod issuer;
 pub mod keys;
 pub mod progress;
+pub mod rejoin;
 pub mod server;
 pub mod sim;
 pub mod upgrade;

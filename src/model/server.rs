@@ -14,7 +14,8 @@
 //! An installation of the update (`install_update`, the rolling upgrade) is
 //! a maintenance window that installs it once the server is offline
 //! ([`super::upgrade`]); the first return after that spawns with cause
-//! `update_return`.
+//! `update_return`. With `maintenance.rejoin_after` a returning server warms
+//! up before it passes its probes ([`super::rejoin`]).
 
 use crate::engine::SimTime;
 use crate::metrics::SpawnCause;
@@ -51,6 +52,8 @@ pub struct Server {
     /// The update was installed in the current offline period: the next
     /// return spawns its processes with cause `update_return`.
     pub installed_offline: bool,
+    /// Warming up after a return (`rejoin_after`): fails its probes.
+    pub warming: bool,
 }
 
 impl Server {
@@ -71,6 +74,7 @@ impl Server {
             updated: true,
             install_windows: 0,
             installed_offline: false,
+            warming: false,
         }
     }
 
@@ -80,9 +84,10 @@ impl Server {
         !self.crashed && !self.offline
     }
 
-    /// Passes its health probe: running and not in a maintenance window.
+    /// Passes its health probe: not crashed, not in a maintenance window,
+    /// not warming up.
     pub fn healthy(&self) -> bool {
-        !self.crashed && self.maintenance_depth == 0
+        !self.crashed && self.maintenance_depth == 0 && !self.warming
     }
 
     /// Installs the update if an installation window is open while the
@@ -140,5 +145,13 @@ mod tests {
         let mut plain = Server::new();
         plain.offline = true;
         assert!(!plain.install_if_offline(), "no installation window");
+    }
+
+    #[test]
+    fn a_warming_server_fails_its_probes() {
+        let mut s = Server::new();
+        assert!(s.healthy());
+        s.warming = true;
+        assert!(!s.healthy() && s.running());
     }
 }

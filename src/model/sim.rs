@@ -15,9 +15,9 @@ use super::event::*;
 use super::issuer::Issuer;
 use super::keys::{KeySet, MAX_KEYS};
 use super::server::Server;
-use super::upgrade;
 use super::worker::{OpenWindow, Process, QueuedRequest, Serving, Worker};
 use super::{RunError, RunOptions};
+use super::{rejoin, upgrade};
 use crate::engine::{EventQueue, Fingerprint, SimTime, StreamRng, StreamSeed};
 use crate::metrics::{Recorder, RowSink, RunId, RunSummary, SpawnCause, StateKind, TraceRecord};
 use crate::scenario::{Affinity, Algorithm, MillisRange, Scenario, ScriptedKind, StartMode};
@@ -595,10 +595,9 @@ impl<'a> Simulation<'a> {
             Event::RebootDone { server } => self.reboot_done(server),
             Event::MaintenanceEnd { server } => self.end_maintenance(server),
             Event::WorkerSpawn { worker } => {
-                let w = &mut self.workers[worker as usize];
-                w.spawn_scheduled = false;
-                let wanted =
-                    self.sc.worker.start_mode == StartMode::AlwaysRunning || !w.queue.is_empty();
+                self.workers[worker as usize].spawn_scheduled = false;
+                let w = &self.workers[worker as usize];
+                let wanted = self.keeps_processes(w.server) || !w.queue.is_empty();
                 if wanted
                     && !w.has_process()
                     && self.now >= w.not_before
@@ -833,6 +832,7 @@ impl<'a> Simulation<'a> {
 
     /// The server stops: its processes end and queued requests fail.
     fn stop_server_workers(&mut self, server: u32, next_cause: SpawnCause) {
+        self.servers[server as usize].warming = false;
         for w in self.worker_range(server) {
             self.end_process(w, next_cause);
             let worker = &mut self.workers[w as usize];
@@ -845,13 +845,16 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// The server runs again: new processes (always running) or a cause for
-    /// the next on-demand spawn.
+    /// The server runs again: new processes (always running, or a warm-up
+    /// before rejoining) or a cause for the next on-demand spawn.
     fn start_server_workers(&mut self, server: u32, cause: SpawnCause) {
         let cause = self.servers[server as usize].return_cause(cause);
+        self.servers[server as usize].warming =
+            rejoin::warms_up(cause, self.sc.maintenance.rejoin_after);
+        let spawn_all = self.keeps_processes(server);
         for w in self.worker_range(server) {
             self.workers[w as usize].next_cause = cause;
-            if self.sc.worker.start_mode == StartMode::AlwaysRunning {
+            if spawn_all {
                 // A worker crash just before the server stopped still
                 // delays its next process (R4), whatever happened since.
                 let not_before = self.workers[w as usize].not_before;
@@ -864,10 +867,25 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Whether `server`'s workers get a process whether or not a request
+    /// waits: always running, or warming up before rejoining.
+    fn keeps_processes(&self, server: u32) -> bool {
+        self.sc.worker.start_mode == StartMode::AlwaysRunning
+            || self.servers[server as usize].warming
+    }
+
     fn probe(&mut self) {
         let mut changed = false;
         for s in 0..self.servers.len() {
             let server = s as u32;
+            if self.servers[s].warming {
+                let range = self.worker_range(server);
+                let workers = &self.workers[range.start as usize..range.end as usize];
+                if rejoin::warmed_up(workers, self.now, self.sc.maintenance.rejoin_after) {
+                    self.servers[s].warming = false;
+                    self.trace("warm_up_done", Some(server), None, String::new);
+                }
+            }
             let healthy = self.servers[s].healthy();
             let srv = &mut self.servers[s];
             if healthy {
@@ -1004,7 +1022,7 @@ impl<'a> Simulation<'a> {
 
     fn respawn_if_wanted(&mut self, worker: u32, at: SimTime) {
         let w = &self.workers[worker as usize];
-        if self.sc.worker.start_mode == StartMode::AlwaysRunning || !w.queue.is_empty() {
+        if self.keeps_processes(w.server) || !w.queue.is_empty() {
             self.schedule_spawn(worker, at);
         }
     }

@@ -271,7 +271,7 @@ raw_table! {
 raw_table! {
     /// `[maintenance]`
     RawMaintenance = "maintenance" {
-        rolling_every, rolling_first, duration, gap,
+        rolling_every, rolling_first, duration, gap, rejoin_after,
     } tables { window: RawWindow }
 }
 

@@ -308,6 +308,10 @@ pub struct Maintenance {
     pub duration: MillisRange,
     /// Pause between two servers of a cycle (and of the rolling upgrade) [ms].
     pub gap: Millis,
+    /// A server returning from maintenance or an installation rejoins only
+    /// when its worker processes are ready and at least this old [ms]; 0 =
+    /// at once.
+    pub rejoin_after: Millis,
     /// `[[maintenance.window]]`, in file order.
     pub windows: Vec<MaintenanceWindow>,
 }

@@ -245,6 +245,7 @@ const DEFAULT_ROLLING_EVERY: &str = "30d";
 const DEFAULT_ROLLING_FIRST: &str = "10d 2h";
 const DEFAULT_MAINTENANCE_DURATION: (&str, &str) = ("60m", "120m");
 const DEFAULT_GAP: &str = "15m";
+const DEFAULT_REJOIN_AFTER: &str = "0s";
 const DEFAULT_USERS: u32 = 2000;
 const DEFAULT_REQUEST_INTERVAL: &str = "60s";
 const DEFAULT_PROMPT_RETRY: (&str, &str) = ("20s", "120s");
@@ -1270,6 +1271,9 @@ impl Cx {
         let gap = or(&m.gap, dflt(DEFAULT_GAP), |v| {
             self.duration("maintenance.gap".into(), v)
         });
+        let rejoin_after = or(&m.rejoin_after, dflt(DEFAULT_REJOIN_AFTER), |v| {
+            self.duration("maintenance.rejoin_after".into(), v)
+        });
         let list = m.window.as_deref().unwrap_or_default();
         let mut windows = Ok(Vec::with_capacity(list.len()));
         let base: FieldPath<'_> = "maintenance.window".into();
@@ -1318,6 +1322,7 @@ impl Cx {
             rolling_first: rolling_first?,
             duration: duration?,
             gap: gap?,
+            rejoin_after: rejoin_after?,
             windows: windows?,
         })
     }

@@ -13,6 +13,7 @@ mod history;
 mod invariants;
 mod lifecycle;
 mod misuse;
+mod mitigations;
 mod oracle;
 mod regression;
 mod report;

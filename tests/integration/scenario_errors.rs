@@ -78,6 +78,7 @@ rolling_every = "30d"          # servers one after another; "off" for none
 rolling_first = "10d 2h"
 duration = ["60m", "120m"]     # uniform per server
 gap = "15m"                    # between servers
+rejoin_after = "0s"            # a returning server rejoins once its processes are ready and this old
 [[maintenance.window]]         # explicit windows, in addition
 server = 1
 start = "2d 22h"
@@ -281,6 +282,7 @@ fn minimal_file_gets_every_default() {
         }
     );
     assert_eq!(m.gap, 15 * MINUTE);
+    assert_eq!(m.rejoin_after, 0);
     assert!(m.windows.is_empty());
     assert!(s.events.is_empty());
     let c = &s.clients;
@@ -673,9 +675,10 @@ fn inconsistent_combination() {
 }
 
 #[test]
-fn upgrade_fields_resolve() {
+fn upgrade_and_mitigation_fields_resolve() {
     let s = parse(&with(
         "[pool]\nservers = 5\nwithout_update = [4, 1, 2]\n[upgrade]\nrolling_first = \"3d\"\n\
+         [maintenance]\nrejoin_after = \"6m\"\n\
          [[event]]\nat = \"1h\"\nkind = \"install_update\"\nserver = 3\n\
          [[event]]\nat = \"2h\"\nkind = \"install_update\"\nserver = 4\nduration = \"45m\"\n",
     ))
@@ -683,6 +686,7 @@ fn upgrade_fields_resolve() {
     // Stored ascending: the rolling upgrade goes in index order.
     assert_eq!(s.pool.without_update, [1, 2, 4]);
     assert_eq!(s.upgrade.rolling_first, Some(3 * DAY));
+    assert_eq!(s.maintenance.rejoin_after, 6 * MINUTE);
     let install = |at, server, duration| ScriptedEvent {
         at,
         kind: ScriptedKind::InstallUpdate,
@@ -703,7 +707,7 @@ fn upgrade_fields_resolve() {
 }
 
 #[test]
-fn upgrade_fields_are_validated_with_their_position() {
+fn upgrade_and_mitigation_fields_are_validated_with_their_position() {
     // Line 4 is the first line after MINIMAL's three.
     let e = parse_err(&with("[pool]\nservers = 3\nwithout_update = [0, 3]\n"));
     assert!(e.kind() == Some(Kind::IndexOutOfRange), "{e:?}");
@@ -763,6 +767,10 @@ fn upgrade_fields_are_validated_with_their_position() {
         e.to_string().contains("did you mean `rolling_first`"),
         "{e}"
     );
+
+    let e = parse_err(&with("[maintenance]\nrejoin_after = \"off\"\n"));
+    assert!(e.kind() == Some(Kind::BadValue), "{e:?}");
+    assert_at(&e, 5, 16, "maintenance.rejoin_after");
 }
 
 // ---- every error, in file order, with suggestions ------------------------
