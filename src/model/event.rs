@@ -6,7 +6,7 @@
 //! | priority | class                  | events |
 //! |---------:|------------------------|--------|
 //! | 0 | lifecycle down            | server crash, worker crash, MA / periodic recycle (end of the old process), maintenance start, installation start |
-//! | 1 | key and directory changes | rollover publish / sign / retire, AD write visible, auth admin run and completion, update completion, hold end, cache reload |
+//! | 1 | key and directory changes | rollover publish / sign / retire, AD write visible, auth admin run (periodic or after a rollover) and completion, update completion, hold end, cache reload |
 //! | 2 | lifecycle up              | reboot done, maintenance end, installation end, worker spawn, worker ready |
 //! | 3 | health probes             | probe round |
 //! | 4 | requests (queued)         | prompt retries, giving up |
@@ -193,6 +193,11 @@ pub enum Event {
         /// Server index.
         server: u32,
     },
+    /// The auth admin job's extra run after key `key` was published.
+    AuthAdminAfterRollover {
+        /// Key index.
+        key: u8,
+    },
     /// A user in a prompt loop retries.
     Retry {
         /// User index.
@@ -225,6 +230,7 @@ impl Event {
             | Event::RolloverRetire { .. }
             | Event::DirectoryWriteVisible { .. }
             | Event::AuthAdminRun
+            | Event::AuthAdminAfterRollover { .. }
             | Event::AuthAdminDone { .. }
             | Event::UpdateDone { .. }
             | Event::HoldEnd { .. }
@@ -266,6 +272,7 @@ impl Event {
             Event::GiveUp { user, .. } => (22, user),
             Event::InstallStart { server, .. } => (23, server),
             Event::InstallEnd { server } => (24, server),
+            Event::AuthAdminAfterRollover { key } => (25, u32::from(key)),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! (most of the work), which never enters the queue. Regular requests of a
 //! millisecond run after every queued event of that millisecond.
 
-use super::auth_admin;
+use super::auth_admin::{self, AuthAdminStreams, RunKind};
 use super::balancer::Balancer;
 use super::clients::{
     ArrivalStream, DRAW_AHEAD_FROM_USERS, NO_SERVER, Users, hot_in_loop, hot_kid_if_valid,
@@ -68,8 +68,7 @@ pub struct Simulation<'a> {
     progress: Option<&'a super::progress::RunProgress>,
     token_rng: StreamRng,
     replication_rng: StreamRng,
-    auth_latency_rng: StreamRng,
-    auth_failure_rng: StreamRng,
+    auth_admin: AuthAdminStreams,
     retry_rng: StreamRng,
     server_streams: Vec<ServerStreams>,
     worker_streams: Vec<WorkerStreams>,
@@ -156,8 +155,7 @@ impl<'a> Simulation<'a> {
             progress: options.progress,
             token_rng: root.stream("issuer.token_lifetime"),
             replication_rng: root.stream("directory.replication"),
-            auth_latency_rng: root.stream("auth_admin.latency"),
-            auth_failure_rng: root.stream("auth_admin.write_session"),
+            auth_admin: AuthAdminStreams::new(&root),
             retry_rng: root.stream("clients.retry"),
             server_streams,
             worker_streams,
@@ -539,6 +537,11 @@ impl<'a> Simulation<'a> {
                     .publish(key, self.now, lead, self.sc.issuer.retire_after);
                 self.trace("rollover_publish", None, None, || format!("k{key}"));
                 self.at(self.now.after(lead), Event::RolloverSign { key });
+                if let Some(t) =
+                    auth_admin::after_rollover_at(self.now, self.sc.auth_admin.after_rollover)
+                {
+                    self.at(t, Event::AuthAdminAfterRollover { key });
+                }
                 self.schedule_next_rollover();
             }
             Event::RolloverSign { key } => {
@@ -559,7 +562,10 @@ impl<'a> Simulation<'a> {
                 self.directory.write_visible(keys);
                 self.trace("directory_visible", None, None, || keys.to_string());
             }
-            Event::AuthAdminRun => self.run_auth_admin(),
+            Event::AuthAdminRun => self.run_auth_admin(RunKind::Periodic),
+            Event::AuthAdminAfterRollover { key } => {
+                self.run_auth_admin(RunKind::AfterRollover(key))
+            }
             Event::AuthAdminDone { keys, failed } => {
                 self.trace("auth_admin_done", None, None, || {
                     if failed {
@@ -1150,28 +1156,35 @@ impl<'a> Simulation<'a> {
         self.at(self.now.after(delay), Event::DirectoryWriteVisible { keys });
     }
 
-    fn run_auth_admin(&mut self) {
+    /// R7: a run of the auth admin job, periodic or after a rollover.
+    fn run_auth_admin(&mut self, kind: RunKind) {
         let aa = &self.sc.auth_admin;
-        if let Some(interval) = aa.interval {
+        if kind == RunKind::Periodic
+            && let Some(interval) = aa.interval
+        {
             self.at(self.now.after(interval), Event::AuthAdminRun);
         }
-        // Both draws are made at every run, so the streams stay aligned
-        // whatever the flag and whichever server is up.
-        let latency = draw(&mut self.auth_latency_rng, self.sc.worker.update_latency);
-        let fails = self.auth_failure_rng.bernoulli(aa.write_session_fails);
+        let (latency, failure_test) = self
+            .auth_admin
+            .of(kind)
+            .draw(self.sc.worker.update_latency, aa.write_session_fails);
+        // The trace says which run it was (an extra one names its key).
+        let label = move || match kind {
+            RunKind::Periodic => String::new(),
+            RunKind::AfterRollover(key) => format!("after k{key}: "),
+        };
         let servers = &self.servers;
         match auth_admin::choose_server(aa.anchor, |s| servers[s].running(), servers.len()) {
             None => self.trace("auth_admin_run", None, None, || {
-                "skipped: no server up".into()
+                format!("{}skipped: no server up", label())
             }),
             Some(server) => {
-                // A server without the update uses the write session (R11).
                 let write_session =
                     upgrade::write_session(self.read_session, self.servers[server].updated);
-                let failed = write_session && fails;
+                let failed = auth_admin::fails(write_session, failure_test);
                 let keys = self.issuer.metadata;
                 self.trace("auth_admin_run", Some(server as u32), None, || {
-                    format!("read {keys}")
+                    format!("{}read {keys}", label())
                 });
                 self.at(
                     self.now.after(latency),

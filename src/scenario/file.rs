@@ -239,7 +239,9 @@ raw_table! {
 
 raw_table! {
     /// `[auth_admin]`
-    RawAuthAdmin = "auth_admin" { interval, anchor, first_run, write_session_fails }
+    RawAuthAdmin = "auth_admin" {
+        interval, anchor, first_run, write_session_fails, after_rollover,
+    }
 }
 
 raw_table! {

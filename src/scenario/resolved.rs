@@ -189,6 +189,9 @@ pub struct AuthAdmin {
     pub first_run: Millis,
     /// Probability a run fails under the write session, in `[0, 1]`.
     pub write_session_fails: f64,
+    /// An extra run this long after each key is published [ms], `None` for
+    /// `"off"` (an admin script watching Azure AD's metadata).
+    pub after_rollover: Option<Millis>,
 }
 
 /// `[pool]`

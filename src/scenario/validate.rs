@@ -1118,11 +1118,15 @@ impl Cx {
         let write_session_fails = or(&a.write_session_fails, 0.0, |v| {
             self.probability("auth_admin.write_session_fails".into(), v)
         });
+        let after_rollover = or(&a.after_rollover, None, |v| {
+            self.duration_or_off("auth_admin.after_rollover".into(), v)
+        });
         Ok(AuthAdmin {
             interval: interval?,
             anchor: anchor?,
             first_run: first_run?,
             write_session_fails: write_session_fails?,
+            after_rollover: after_rollover?,
         })
     }
 

@@ -275,6 +275,10 @@ fn model_md_gives_every_fingerprint_code_and_priority() {
             "installation start",
         ),
         (Event::InstallEnd { server: 0 }, "installation end"),
+        (
+            Event::AuthAdminAfterRollover { key: 1 },
+            "auth admin run after a rollover",
+        ),
     ];
     let table = &doc[doc
         .find("| priority | class | events |")

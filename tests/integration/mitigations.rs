@@ -1,10 +1,13 @@
-//! Hand-computed cases of the mitigations (`docs/model.md` R8):
+//! Hand-computed cases of the mitigations (`docs/model.md` R7, R8):
 //! `maintenance.rejoin_after` (a returning server warms up before it
-//! rejoins). Same settings as the oracle and lifecycle cases (one user, a request every 10 s, probes every 5 s, 2 to fail or
+//! rejoins) and `auth_admin.after_rollover` (an extra certificate update
+//! after each key is published). Same settings as the oracle and lifecycle
+//! cases (one user, a request every 10 s, probes every 5 s, 2 to fail or
 //! join, `update_latency` 2 s, `startup` 30 s, `new_process_age` 5 m).
 
 use crate::common::{
     RECYCLE_AT_2H, TWO_SERVERS, intervals, oracle_scenario, oracle_text, run, run_with, scenario,
+    windows,
 };
 use hmasim::metrics::{RunResult, StateKind};
 
@@ -154,13 +157,151 @@ fn rejoin_after_does_not_apply_to_a_crash_reboot() {
     assert_eq!(r.totals.unavailable, 30);
 }
 
+// ---- R7: auth_admin.after_rollover ------------------------------------------------
+
+/// O1's setting with k1 published at 1h and signing at 2h (lead 1h), local
+/// AD replicating in 20 m, the recycle at 1h 56m, and `[auth_admin]` lines.
+fn before_signing(auth_admin: &str) -> hmasim::scenario::Scenario {
+    let events = RECYCLE_AT_2H.replace("\"2h\"", "\"1h 56m\"");
+    let text = oracle_text("1h", "20m", &events)
+        .replace("lead = \"0s\"", "lead = \"1h\"")
+        .replace(
+            "interval = \"off\"",
+            &format!("interval = \"off\"\n{auth_admin}"),
+        );
+    scenario(&text)
+}
+
+#[test]
+fn an_extra_run_after_the_rollover_writes_the_key_before_the_recycle() {
+    // Without it (review::without_the_auth_admin_job_*): local AD holds {k0}
+    // when the process recycled at 1h 56m spawns; at 2h k1 signs, the renewed
+    // token carries it and the 4-minute-old process rejects it: flag off
+    // [7 200 000, 9 002 000), flag on [7 200 000, 7 202 000).
+    // With after_rollover = 10m: at 1h 10m the run on the anchor reads
+    // {k0,k1}, completes after 2 s (update_latency), and its write is
+    // visible at 1h 30m 2s: the 1h 56m process loads {k0,k1}. No window.
+    let control = before_signing("");
+    assert_eq!(
+        windows(&run(&control, 1, false)),
+        vec![(7_200_000, 9_002_000, "ma_recycle", 1)]
+    );
+    let sc = before_signing("after_rollover = \"10m\"");
+    for flag in [false, true] {
+        let r = run_with(&sc, 1, flag, true);
+        assert_eq!(windows(&r), vec![], "read_session = {flag}");
+        assert_eq!(
+            traced(&r, "auth_admin_run"),
+            vec![(4_200_000, "after k1: read {k0,k1}".to_string())]
+        );
+        assert_eq!(
+            traced(&r, "auth_admin_done"),
+            vec![(4_202_000, "{k0,k1}".to_string())]
+        );
+    }
+}
+
+#[test]
+fn an_extra_run_after_the_recycle_is_too_late_for_that_process() {
+    // after_rollover = 1h: the run at 2h writes {k0,k1} (visible 2h 20m 2s),
+    // but the process spawned at 1h 56m loaded {k0} and rejects k1 at 2h
+    // while new: the control's windows, unchanged.
+    let sc = before_signing("after_rollover = \"1h\"");
+    assert_eq!(
+        windows(&run(&sc, 1, false)),
+        vec![(7_200_000, 9_002_000, "ma_recycle", 1)]
+    );
+    assert_eq!(
+        windows(&run(&sc, 1, true)),
+        vec![(7_200_000, 7_202_000, "ma_recycle", 1)]
+    );
+}
+
+#[test]
+fn an_extra_run_on_a_server_without_the_update_fails_under_the_flag() {
+    // after_rollover = 10m with write_session_fails = 1 on a server without
+    // the update: the run at 1h 10m uses the write session even with the flag
+    // on and fails; local AD keeps {k0} and the recycled process meets k1
+    // at 2h while new, and its own update fails too (no update):
+    // [7 200 000, 9 002 000) in both flag settings.
+    let text = oracle_text("1h", "20m", &RECYCLE_AT_2H.replace("\"2h\"", "\"1h 56m\""))
+        .replace("lead = \"0s\"", "lead = \"1h\"")
+        .replace(
+            "interval = \"off\"",
+            "interval = \"off\"\nafter_rollover = \"10m\"\nwrite_session_fails = 1.0",
+        )
+        .replace(
+            "app_pools = [\"ews\"]",
+            "app_pools = [\"ews\"]\nwithout_update = [0]",
+        );
+    let sc = scenario(&text);
+    for flag in [false, true] {
+        let r = run_with(&sc, 1, flag, true);
+        assert_eq!(
+            windows(&r),
+            vec![(7_200_000, 9_002_000, "ma_recycle", 1)],
+            "read_session = {flag}"
+        );
+        assert_eq!(
+            traced(&r, "auth_admin_done"),
+            vec![(4_202_000, "failed".to_string())]
+        );
+    }
+    // The same on an updated server: the flag on makes it succeed.
+    let updated = scenario(&text.replace("without_update = [0]", "without_update = []"));
+    assert_eq!(windows(&run(&updated, 1, true)), vec![]);
+}
+
+#[test]
+fn extra_runs_follow_every_key_and_leave_the_periodic_schedule_alone() {
+    // O1's setting with the job every hour from 0 and after_rollover = 10m,
+    // and a second rollover at 2h 30m: periodic runs at 0, 1h, 2h, 3h; extra
+    // runs at 1h 10m (after k1) and 2h 40m (after k2). The run at 1h reads
+    // {k0,k1}: the publish was scheduled at set-up, before that run.
+    let text = oracle_text("1h", "3h", "[[issuer.rollover]]\nat = \"2h 30m\"\n").replace(
+        "interval = \"off\"",
+        "interval = \"1h\"\nafter_rollover = \"10m\"",
+    );
+    let r = run_with(&scenario(&text), 1, false, true);
+    assert_eq!(
+        traced(&r, "auth_admin_run"),
+        vec![
+            (0, "read {k0}".to_string()),
+            (3_600_000, "read {k0,k1}".to_string()),
+            (4_200_000, "after k1: read {k0,k1}".to_string()),
+            (7_200_000, "read {k0,k1}".to_string()),
+            (9_600_000, "after k2: read {k0,k1,k2}".to_string()),
+            (10_800_000, "read {k0,k1,k2}".to_string()),
+        ]
+    );
+    // Without after_rollover the periodic runs are at the same instants.
+    let plain = run_with(
+        &scenario(&text.replace("after_rollover = \"10m\"", "")),
+        1,
+        false,
+        true,
+    );
+    let periodic: Vec<u64> = traced(&plain, "auth_admin_run")
+        .iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(periodic, vec![0, 3_600_000, 7_200_000, 10_800_000]);
+}
+
 #[test]
 fn o1_is_unchanged_by_the_default_mitigations() {
-    // rejoin_after = "0s" written out gives O1.
+    // rejoin_after = "0s" and after_rollover = "off" written out give O1.
     let sc = oracle_scenario("1h", "3h", RECYCLE_AT_2H);
-    let written = scenario(&oracle_text("1h", "3h", RECYCLE_AT_2H).replace(
-        "rolling_every = \"off\"",
-        "rolling_every = \"off\"\nrejoin_after = \"0s\"",
-    ));
+    let written = scenario(
+        &oracle_text("1h", "3h", RECYCLE_AT_2H)
+            .replace(
+                "rolling_every = \"off\"",
+                "rolling_every = \"off\"\nrejoin_after = \"0s\"",
+            )
+            .replace(
+                "interval = \"off\"",
+                "interval = \"off\"\nafter_rollover = \"off\"",
+            ),
+    );
     assert_eq!(sc, written);
 }

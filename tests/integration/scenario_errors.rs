@@ -43,6 +43,7 @@ interval = "12h"               # or "off" (assumption)
 anchor = 0                     # server index that runs it; if down, the job runs on the lowest-index up server
 first_run = "0s"
 write_session_fails = 0.0      # probability that a periodic run fails when read_session = false (assumption: 0)
+after_rollover = "off"         # an extra run this long after each key is published, or "off"
 
 [pool]
 servers = 4
@@ -216,6 +217,7 @@ fn minimal_file_gets_every_default() {
         (a.interval, a.anchor, a.first_run, a.write_session_fails),
         (Some(12 * HOUR), 0, 0, 0.0)
     );
+    assert_eq!(a.after_rollover, None);
     assert_eq!(s.pool.servers, 4);
     assert_eq!(s.pool.app_pools, ["ews", "mapi", "eas", "owa"]);
     assert!(s.pool.without_update.is_empty());
@@ -678,7 +680,7 @@ fn inconsistent_combination() {
 fn upgrade_and_mitigation_fields_resolve() {
     let s = parse(&with(
         "[pool]\nservers = 5\nwithout_update = [4, 1, 2]\n[upgrade]\nrolling_first = \"3d\"\n\
-         [maintenance]\nrejoin_after = \"6m\"\n\
+         [maintenance]\nrejoin_after = \"6m\"\n[auth_admin]\nafter_rollover = \"10m\"\n\
          [[event]]\nat = \"1h\"\nkind = \"install_update\"\nserver = 3\n\
          [[event]]\nat = \"2h\"\nkind = \"install_update\"\nserver = 4\nduration = \"45m\"\n",
     ))
@@ -687,6 +689,7 @@ fn upgrade_and_mitigation_fields_resolve() {
     assert_eq!(s.pool.without_update, [1, 2, 4]);
     assert_eq!(s.upgrade.rolling_first, Some(3 * DAY));
     assert_eq!(s.maintenance.rejoin_after, 6 * MINUTE);
+    assert_eq!(s.auth_admin.after_rollover, Some(10 * MINUTE));
     let install = |at, server, duration| ScriptedEvent {
         at,
         kind: ScriptedKind::InstallUpdate,
@@ -701,9 +704,13 @@ fn upgrade_and_mitigation_fields_resolve() {
             install(2 * HOUR, 4, Some(45 * MINUTE))
         ]
     );
-    // "off" is the default, and may be written.
-    let s = parse(&with("[upgrade]\nrolling_first = \"off\"\n")).unwrap();
-    assert_eq!(s.upgrade.rolling_first, None);
+    // "0s" is a valid extra run delay (right after the publish); "off" works
+    // for the rolling upgrade too.
+    let s = parse(&with(
+        "[auth_admin]\nafter_rollover = \"0s\"\n[upgrade]\nrolling_first = \"off\"\n",
+    ))
+    .unwrap();
+    assert_eq!(s.auth_admin.after_rollover, Some(0));
 }
 
 #[test]
@@ -771,6 +778,10 @@ fn upgrade_and_mitigation_fields_are_validated_with_their_position() {
     let e = parse_err(&with("[maintenance]\nrejoin_after = \"off\"\n"));
     assert!(e.kind() == Some(Kind::BadValue), "{e:?}");
     assert_at(&e, 5, 16, "maintenance.rejoin_after");
+
+    let e = parse_err(&with("[auth_admin]\nafter_rollover = 10\n"));
+    assert!(e.kind() == Some(Kind::WrongType), "{e:?}");
+    assert_at(&e, 5, 18, "auth_admin.after_rollover");
 }
 
 // ---- every error, in file order, with suggestions ------------------------
