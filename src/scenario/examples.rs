@@ -59,11 +59,12 @@ macro_rules! example {
 }
 
 /// Every bundled scenario, simplest first (the order of the README).
-pub const EXAMPLES: [Example; 6] = [
+pub const EXAMPLES: [Example; 7] = [
     example!("baseline"),
     example!("patch-night"),
     example!("crash-storm"),
     example!("affinity"),
+    example!("cu-rollout"),
     example!("history", ["events.csv", "rollovers.csv"]),
     example!("large-org"),
 ];
@@ -179,7 +180,7 @@ mod tests {
         assert_eq!(find("nosuch"), None);
         assert_eq!(
             names(),
-            "baseline, patch-night, crash-storm, affinity, history, large-org"
+            "baseline, patch-night, crash-storm, affinity, cu-rollout, history, large-org"
         );
     }
 }
