@@ -181,3 +181,51 @@ fn the_same_scenario_run_twice_writes_byte_identical_files() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+#[test]
+fn the_update_and_the_mitigations_do_not_shift_the_exogenous_history() {
+    // Installations, warm-ups and extra auth admin runs draw from their own
+    // streams (or none): every crash and recycle tick, maintenance window
+    // and rollover happens at the same instant as without them.
+    let plain = scenario(STORMY);
+    let upgraded = scenario(&format!(
+        "{}\n[upgrade]\nrolling_first = \"20h\"\n\
+         [[event]]\nat = \"1d 3h\"\nkind = \"install_update\"\nserver = 0\n",
+        STORMY
+            .replace(
+                "app_pools = [\"ews\", \"mapi\"]",
+                "app_pools = [\"ews\", \"mapi\"]\nwithout_update = [1, 2]",
+            )
+            .replace("gap = \"10m\"", "gap = \"10m\"\nrejoin_after = \"6m\"")
+            .replace(
+                "write_session_fails = 0.5",
+                "write_session_fails = 0.5\nafter_rollover = \"10m\"",
+            )
+    ));
+    for flag in [false, true] {
+        let a = run_with(&plain, 5, flag, true);
+        let b = run_with(&upgraded, 5, flag, true);
+        assert_eq!(exogenous(&a.trace), exogenous(&b.trace));
+        assert_eq!(a.rollovers, b.rollovers);
+        // The new features did act: installations, warm-ups, extra runs.
+        for kind in ["update_installed", "warm_up_done"] {
+            assert!(b.trace.iter().any(|t| t.kind == kind), "no {kind}");
+        }
+        assert!(
+            b.trace
+                .iter()
+                .any(|t| t.kind == "auth_admin_run" && t.detail.starts_with("after k")),
+            "no extra auth admin run"
+        );
+        // The periodic auth admin runs keep their instants.
+        let periodic = |r: &hmasim::metrics::RunResult| -> Vec<u64> {
+            r.trace
+                .iter()
+                .filter(|t| t.kind == "auth_admin_run" && !t.detail.starts_with("after k"))
+                .map(|t| t.time_ms)
+                .collect()
+        };
+        assert_eq!(periodic(&a), periodic(&b));
+        assert_ne!(a.totals.fingerprint, b.totals.fingerprint);
+    }
+}
