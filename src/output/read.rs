@@ -261,7 +261,7 @@ impl From<RunsCsv<'_>> for RunRow {
 
 /// Reads `windows.csv` (checking `end_ms >= start_ms` and `duration_ms`).
 pub fn read_windows(path: &Path) -> Result<Vec<WindowRow>, ReadError> {
-    read_rows(path, |r: WindowsCsv<'_>, row| {
+    read_rows_compat(path, &[], &WindowsCsv::ADDED, |r: WindowsCsv<'_>, row| {
         if r.end_ms < r.start_ms {
             return Err(row.error_in(
                 "end_ms",
@@ -451,11 +451,27 @@ fn read_rows<T: DeserializeOwned, U>(
 fn read_rows_renamed<T: DeserializeOwned, U>(
     path: &Path,
     renamed: &[(&str, &str)],
+    each: impl FnMut(T, &Row<'_>) -> Result<Option<U>, ReadError>,
+) -> Result<Vec<U>, ReadError> {
+    read_rows_compat(path, renamed, &[], each)
+}
+
+/// [`read_rows_renamed`] of a table that also gained the columns `added`:
+/// a header without them reads, their fields taking their serde default.
+fn read_rows_compat<T: DeserializeOwned, U>(
+    path: &Path,
+    renamed: &[(&str, &str)],
+    added: &[&str],
     mut each: impl FnMut(T, &Row<'_>) -> Result<Option<U>, ReadError>,
 ) -> Result<Vec<U>, ReadError> {
     let mut file = CsvFile::open(path)?;
     file.rename(renamed);
-    file.require(columns::<T>())?;
+    let required: Vec<&str> = columns::<T>()
+        .iter()
+        .copied()
+        .filter(|c| !added.contains(c))
+        .collect();
+    file.require(&required)?;
     let mut out = Vec::new();
     while let Some(r) = file.next_record()? {
         let record = r.deserialize::<T>()?;
@@ -818,6 +834,37 @@ mod tests {
             })
             .collect();
         assert_eq!(rows, expected);
+        // The sample has a window on a server without the update.
+        assert!(rows.iter().any(|r| !r.window.updated));
+
+        // A folder written before the `updated` column had no update state:
+        // every server had the update.
+        let old = d.file(
+            "old-windows.csv",
+            b"seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,rollover,rejected_requests,users_affected\n\
+              1,0,false,2,ews,10,20,10,maintenance_return,1,3,2\n",
+        );
+        let rows = read_windows(&old).unwrap();
+        assert_eq!(rows.len(), 1);
+        let w = &rows[0].window;
+        assert!(w.updated);
+        assert_eq!(
+            (
+                w.server,
+                w.cause,
+                w.rollover,
+                w.rejected_requests,
+                w.users_affected
+            ),
+            (2, crate::metrics::SpawnCause::MaintenanceReturn, 1, 3, 2)
+        );
+        let bad = d.file(
+            "bad-windows.csv",
+            b"seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,updated,rollover,rejected_requests,users_affected\n\
+              1,0,false,2,ews,10,20,10,initial,maybe,1,3,2\n",
+        );
+        let e = read_windows(&bad).unwrap_err().to_string();
+        assert!(e.contains("line 2, column 10 (`updated`)"), "{e}");
     }
 
     #[test]

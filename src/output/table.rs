@@ -264,7 +264,9 @@ pub struct WindowsCsv<'a> {
     pub duration_ms: u64,
     /// What spawned the process.
     pub cause: SpawnCause,
-    /// The server had the update when the window opened.
+    /// The server had the update when the window opened. A folder written
+    /// before this column existed had no update state: every server had it.
+    #[serde(default = "had_the_update")]
     pub updated: bool,
     /// Index of the rejected key.
     pub rollover: u32,
@@ -274,7 +276,16 @@ pub struct WindowsCsv<'a> {
     pub users_affected: u64,
 }
 
+/// `updated` of a `windows.csv` written before the column existed.
+fn had_the_update() -> bool {
+    true
+}
+
 impl<'a> WindowsCsv<'a> {
+    /// Columns added after hmasim 0.1's first folders: readers accept a
+    /// header without them (their fields have a serde default).
+    pub const ADDED: [&'static str; 1] = ["updated"];
+
     /// The row of window `w` of run `id`.
     pub fn new(id: &RunId, w: &'a WindowRecord) -> Self {
         WindowsCsv {
