@@ -48,8 +48,6 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Need {
     Required,
-    // For a kind with an optional duration (install_update, coming).
-    #[allow(dead_code)]
     Optional,
     Forbidden,
 }
@@ -102,6 +100,14 @@ const KINDS: &[RowKind] = {
             Forbidden,
             Forbidden,
             Scripted(ScriptedKind::ServerCrash),
+        ),
+        // Without a duration the window's length is drawn from
+        // maintenance.duration, as for an [[event]].
+        kind(
+            "install_update",
+            Forbidden,
+            Optional,
+            Scripted(ScriptedKind::InstallUpdate),
         ),
     ]
 };
@@ -842,7 +848,7 @@ impl RowReader<'_, '_> {
                     Kind::Inconsistent,
                     cell.span.clone(),
                     column,
-                    format!("a {kind} row takes no {column}"),
+                    format!("{} {kind} row takes no {column}", article(kind)),
                     format!("an empty {column} cell with kind {kind}"),
                 );
                 None

@@ -224,3 +224,50 @@ fn history_files_and_a_start_keep_the_other_outputs_as_they_were() {
         assert!(!manifest.contains(key), "{key} in {manifest}");
     }
 }
+
+#[test]
+fn an_install_update_row_is_the_event_with_or_without_its_duration() {
+    // install_update takes no app pool and an optional duration, like the
+    // [[event]] kind it becomes.
+    let dir = temp_dir("history-install-update");
+    std::fs::write(
+        dir.join("events.csv"),
+        "at,kind,server,app_pool,duration\n10h,install_update,1,,45m\n1d,install_update,0,,\n",
+    )
+    .unwrap();
+    let with_pool = HEAD.replace(
+        "app_pools = [\"ews\", \"owa\"]",
+        "app_pools = [\"ews\", \"owa\"]\nwithout_update = [0, 1]",
+    );
+    std::fs::write(
+        dir.join("replay.toml"),
+        format!("{with_pool}[history]\nevents = \"events.csv\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tables.toml"),
+        format!(
+            "{with_pool}[[event]]\nat = \"10h\"\nkind = \"install_update\"\nserver = 1\nduration = \"45m\"\n\
+             [[event]]\nat = \"1d\"\nkind = \"install_update\"\nserver = 0\n"
+        ),
+    )
+    .unwrap();
+    let mut replay = plan(&dir, "replay.toml").unwrap().base;
+    let tables = plan(&dir, "tables.toml").unwrap().base;
+    assert_eq!(replay.events[0].duration, Some(45 * 60_000));
+    assert_eq!(replay.events[1].duration, None);
+    replay.history = Default::default();
+    assert_eq!(replay, tables);
+
+    // An app pool is refused at its cell.
+    std::fs::write(
+        dir.join("events.csv"),
+        "at,kind,server,app_pool,duration\n10h,install_update,1,ews,\n",
+    )
+    .unwrap();
+    let err = plan(&dir, "replay.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("events.csv:2:22: app_pool: an install_update row takes no app_pool"),
+        "{err}"
+    );
+}
