@@ -312,8 +312,9 @@ raw_table! {
 }
 
 /// The whole file. Every table is optional here; [`super::validate`] reports
-/// the required ones. A `[sweep]` table is accepted whatever it holds and
-/// ignored: the experiment layer reads it from the same text.
+/// the required ones. A `[sweep]` table and `[[variant]]` tables are
+/// accepted whatever they hold and ignored: the experiment layer reads them
+/// from the same text.
 #[derive(Clone, Debug, Default)]
 #[allow(missing_docs)]
 pub struct RawScenario {
@@ -388,6 +389,7 @@ pub const TOP_KEYS: &[&str] = &[
     "history",
     "expect",
     "sweep",
+    "variant",
 ];
 
 /// Calls `$f!(field)` for every top-level table field of [`RawScenario`].
@@ -531,7 +533,7 @@ impl RawScenario {
                 "clients" => raw.clients = table_of(v, path, b),
                 "history" => raw.history = table_of(v, path, b),
                 "expect" => raw.expect = array_of_tables(v, path, 0, b),
-                "sweep" => {}
+                "sweep" | "variant" => {}
                 _ => unknown_key(b, k, path, TOP_KEYS),
             }
         }

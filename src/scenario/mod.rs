@@ -49,8 +49,8 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 }
 
 /// Parses and validates scenario `text`; `origin` is the file name used in
-/// error messages. A `[sweep]` table is accepted and ignored (the experiment
-/// layer reads it).
+/// error messages. A `[sweep]` table and `[[variant]]` tables are accepted
+/// and ignored (the experiment layer reads them).
 pub fn parse_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     validate::parse(text, origin).map_err(ScenarioError::Invalid)
 }

@@ -254,11 +254,6 @@ const DEFAULT_PROMPT_RETRY: (&str, &str) = ("20s", "120s");
 const MAX_SERVERS: i128 = 1024;
 const MAX_APP_POOLS: usize = 64;
 const MAX_USERS: i128 = 10_000_000;
-/// Names end up in folder names: keep them short.
-const MAX_NAME_LEN: usize = 128;
-
-const NAME_EXPECTED: &str =
-    "a non-empty name of at most 128 characters A-Z a-z 0-9 . _ - (not only dots)";
 const POOL_NAME_EXPECTED: &str = "a non-empty name of characters A-Z a-z 0-9 _ -";
 const OFF_EXPECTED: &str = "\"off\" or a duration > 0s such as \"12h\"";
 const RANGE_EXPECTED: &str =
@@ -840,39 +835,9 @@ impl Cx {
     fn name(&self, v: &Spanned<RawValue>) -> R<String> {
         let path: FieldPath<'_> = "simulation.name".into();
         let RawValue::String(s) = v.get_ref() else {
-            return Err(self.wrong_type(path, v, NAME_EXPECTED));
+            return Err(self.wrong_type(path, v, values::NAME_EXPECTED));
         };
-        if s.is_empty() {
-            return Err(self.bad(path, v.span(), "empty name".to_string(), NAME_EXPECTED));
-        }
-        if s.chars().count() > MAX_NAME_LEN {
-            return Err(self.out_of_range(
-                path,
-                v.span(),
-                "name too long".to_string(),
-                NAME_EXPECTED,
-            ));
-        }
-        if let Some(c) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-        {
-            return Err(self.bad(
-                path,
-                v.span(),
-                format!("character {c:?} is not allowed in a name"),
-                NAME_EXPECTED,
-            ));
-        }
-        // "." and ".." would escape the output folder.
-        if s.chars().all(|c| c == '.') {
-            return Err(self.bad(
-                path,
-                v.span(),
-                format!("{s:?} is not a usable folder name"),
-                NAME_EXPECTED,
-            ));
-        }
+        values::check_name(s).map_err(|e| self.value_error(path, v.span(), e))?;
         Ok(s.clone())
     }
 

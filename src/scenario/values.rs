@@ -251,6 +251,42 @@ pub fn parse_rate(text: &str) -> Result<Rate, ValueError> {
     Ok(Rate { count, per })
 }
 
+/// Longest name (`simulation.name`, a variant's `name`): names end up in
+/// folder names, so they are kept short.
+pub const MAX_NAME_LEN: usize = 128;
+
+/// What a name accepts, for error messages.
+pub const NAME_EXPECTED: &str =
+    "a non-empty name of at most 128 characters A-Z a-z 0-9 . _ - (not only dots)";
+
+/// Checks a name that becomes part of a folder name (`simulation.name`, a
+/// variant's `name`): 1 to [`MAX_NAME_LEN`] characters of `A-Z a-z 0-9 . _
+/// -`, not only dots (`.` and `..` would escape the output folder).
+pub fn check_name(s: &str) -> Result<(), ValueError> {
+    if s.is_empty() {
+        return Err(bad("empty name", NAME_EXPECTED));
+    }
+    if s.chars().count() > MAX_NAME_LEN {
+        return Err(out_of_range("name too long", NAME_EXPECTED));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(bad(
+            format!("character {c:?} is not allowed in a name"),
+            NAME_EXPECTED,
+        ));
+    }
+    if s.chars().all(|c| c == '.') {
+        return Err(bad(
+            format!("{s:?} is not a usable folder name"),
+            NAME_EXPECTED,
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
