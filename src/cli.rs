@@ -232,6 +232,9 @@ struct PlanArgs {
     /// Run only the runs whose index is K mod N (0 <= K < N), for a cluster; merge with `hmasim merge`.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
+    /// Run only this [[variant]] of the scenario (repeatable; file order is kept).
+    #[arg(long = "variant", value_name = "NAME")]
+    variants: Vec<String>,
 }
 
 /// `--from/--to`: the time range the timeline charts zoom on.
@@ -425,6 +428,7 @@ fn request(args: PlanArgs, trace: bool) -> PlanRequest {
         read_session: args.read_session.map(Into::into),
         shard: args.shard,
         trace,
+        variants: args.variants,
     }
 }
 

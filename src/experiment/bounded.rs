@@ -119,7 +119,7 @@ pub fn run_text(text: &str, origin: &str, bounds: &Bounds) -> Result<Vec<RunRow>
         };
         let summary = model::run_into(scenario, spec.id, options, &mut sink).map_err(|source| {
             ExperimentError::Run {
-                run: spec.describe(plan.is_sweep()),
+                run: plan.describe(spec),
                 source,
             }
         })?;

@@ -15,7 +15,10 @@
 //! With a sweep, the per-run files of point i go to `DIR/point-00i/` (with
 //! that point's `compare.csv` and `compare_summary.csv`), and `DIR` holds
 //! `sweep.csv`, `sweep_summary.csv`, `sweep_summary_long.csv`,
-//! `manifest.json`, `scenario.toml` and the charts.
+//! `manifest.json`, `scenario.toml` and the charts. With `[[variant]]`
+//! tables, the per-run files of variant NAME go to `DIR/variant-NAME/`,
+//! and `DIR` holds `variants.csv`, `manifest.json`, `scenario.toml` and
+//! the charts.
 //!
 //! Writing is all or nothing: every file goes to a fresh staging folder
 //! beside `DIR` ([`Staging`]), `.DIR.partial-PID`, and the staging folder is
@@ -46,6 +49,7 @@ use super::row::RunRow;
 use super::runner::{Block, RunOutput, headers, per_run_files};
 use super::shard::{self, IndexEntry};
 use super::sweep_tables::{self, PointRows};
+use super::variant_tables::{self, VariantRows};
 use crate::output::atomic;
 use serde::Serialize;
 use std::fs;
@@ -389,7 +393,7 @@ struct OpenPoint {
 /// run order: each run's rows are appended to the per-run files of its
 /// point (and to `sweep.csv`) at once, so only the runs' [`RunRow`]s stay in
 /// memory; the summaries (`compare.csv`, `compare_summary.csv`,
-/// `sweep_summary.csv`, `sweep_summary_long.csv`,
+/// `sweep_summary.csv`, `sweep_summary_long.csv`, `variants.csv`,
 /// `shard_index.csv`) and `manifest.json` are written from them by
 /// [`FolderWriter::finish`], which then commits the folder. The bytes are
 /// those of every file written at once: headers, then the runs' blocks in
@@ -429,7 +433,8 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         staging.write(Path::new(manifest::SCENARIO_COPY), scenario)?;
         let spill = staging.spill_dir();
         fs::create_dir(&spill).map_err(|e| ExperimentError::io(&spill, e))?;
-        let headers = headers(manifest.trace).map_err(|e| ExperimentError::io(out, e))?;
+        let headers = headers(manifest.trace, manifest.has_variants())
+            .map_err(|e| ExperimentError::io(out, e))?;
         let complete = manifest.shard.is_none();
         let sweep = if manifest.is_sweep() && complete {
             let rel = Path::new(sweep_tables::SWEEP_FILE);
@@ -589,6 +594,12 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
                 self.staging.write(rel, &bytes)?;
             }
         }
+        if self.complete && manifest.has_variants() {
+            let rel = Path::new(variant_tables::FILE);
+            let bytes = variant_tables::variants_csv(&variant_rows(manifest, &self.rows))
+                .map_err(|e| ExperimentError::io(self.staging.shown(rel), e))?;
+            self.staging.write(rel, &bytes)?;
+        }
         if !self.complete {
             let entries: Vec<IndexEntry> = self
                 .rows
@@ -608,6 +619,24 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         self.staging.commit()?;
         Ok(self.rows)
     }
+}
+
+/// The runs of each variant of `manifest` (its points), from `rows` (all
+/// runs, in run order).
+pub fn variant_rows<'m, S>(manifest: &'m Manifest<S>, rows: &[RunRow]) -> Vec<VariantRows<'m>> {
+    let by_point = group_by_point(rows, manifest.points.len(), |r| r.point);
+    manifest
+        .points
+        .iter()
+        .filter_map(|p| {
+            let v = p.variant.as_ref()?;
+            Some(VariantRows {
+                name: &v.name,
+                read_session: p.read_session.first().copied().unwrap_or(false),
+                rows: by_point[p.point].iter().map(|&i| rows[i]).collect(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

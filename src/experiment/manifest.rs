@@ -39,9 +39,13 @@ pub const FILE: &str = "manifest.json";
 /// Name of the exact copy of the scenario file in every result folder.
 pub const SCENARIO_COPY: &str = "scenario.toml";
 
-/// The manifest format this hmasim writes and reads: raised whenever a
-/// field is added, removed or changes meaning.
-pub const MANIFEST_VERSION: u32 = 2;
+/// The manifest format this hmasim writes: raised whenever a field is
+/// added, removed or changes meaning. Version 3 added the points' `variant`.
+pub const MANIFEST_VERSION: u32 = 3;
+
+/// The oldest manifest format this hmasim reads: a version-2 manifest is
+/// one of version 3 without variants.
+pub const OLDEST_READ_VERSION: u32 = 2;
 
 /// The scenario file a folder was made from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +83,18 @@ pub struct PointEntry {
     /// result folder (the scenario is its copy, [`SCENARIO_COPY`]); add
     /// `--replication R` to reproduce one row.
     pub rerun: Vec<String>,
+    /// The `[[variant]]` this point runs (absent without variants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<VariantEntry>,
+}
+
+/// The variant a point runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantEntry {
+    /// Its name (`variant` column of its `runs.csv`).
+    pub name: String,
+    /// Its `set` entries as `key=value`, in file order.
+    pub set: Vec<String>,
 }
 
 /// A shard's place in the whole plan.
@@ -153,6 +169,16 @@ impl<S> Manifest<S> {
     /// Whether the folder holds a sweep (per-point subfolders).
     pub fn is_sweep(&self) -> bool {
         !self.sweep_keys.is_empty()
+    }
+
+    /// Whether the folder holds variants (one subfolder per variant).
+    pub fn has_variants(&self) -> bool {
+        self.points.iter().any(|p| p.variant.is_some())
+    }
+
+    /// Whether each point has its own subfolder (a sweep, or variants).
+    pub fn has_point_folders(&self) -> bool {
+        self.is_sweep() || self.has_variants()
     }
 }
 
@@ -237,9 +263,10 @@ pub fn read(dir: &Path) -> Result<StoredManifest, ExperimentError> {
             v.get("manifest_version")
                 .and_then(serde_json::Value::as_u64)
         });
-    if version != Some(u64::from(MANIFEST_VERSION)) {
+    if !version.is_some_and(|v| (OLDEST_READ_VERSION.into()..=MANIFEST_VERSION.into()).contains(&v))
+    {
         return Err(ExperimentError::BadArgument(format!(
-            "{}: manifest version {}, this hmasim reads version {MANIFEST_VERSION} ({}); \
+            "{}: manifest version {}, this hmasim reads versions {OLDEST_READ_VERSION} to {MANIFEST_VERSION} ({}); \
              use the hmasim that wrote the folder, or re-run it with this one",
             path.display(),
             version.map_or_else(
@@ -262,31 +289,43 @@ pub fn read(dir: &Path) -> Result<StoredManifest, ExperimentError> {
 }
 
 /// Checks what the readers of a stored manifest rely on: points numbered
-/// in order, point folders that stay inside the result folder, one value per
-/// sweep key, flag values false before true, and a run count that matches
-/// the points (and fits [`MAX_RUNS`]).
+/// in order, point folders that stay inside the result folder (one per
+/// point), one value per sweep key, flag values false before true, variants
+/// on every point or none (each with one flag value, not with a sweep), and
+/// a run count that matches the points (and fits [`MAX_RUNS`]).
 fn check<S>(m: &Manifest<S>) -> Result<(), String> {
     if m.points.is_empty() {
         return Err("`points` is empty".into());
     }
+    let folders = m.has_point_folders();
+    let variants = m.has_variants();
+    let mut dirs = std::collections::HashSet::new();
     for (i, p) in m.points.iter().enumerate() {
         if p.point != i {
             return Err(format!("point {i} is numbered {}", p.point));
         }
         let mut parts = Path::new(&p.dir).components();
         let dir_ok = matches!(
-            (m.is_sweep(), parts.next(), parts.next()),
+            (folders, parts.next(), parts.next()),
             (false, None, _) | (true, Some(Component::Normal(_)), None)
         );
         if !dir_ok {
             return Err(format!(
                 "point {i}: folder {:?} is not {}",
                 p.dir,
-                if m.is_sweep() {
+                if folders {
                     "one folder name inside the result folder"
                 } else {
                     "\"\" (the result folder itself)"
                 }
+            ));
+        }
+        if folders && !dirs.insert(p.dir.as_str()) {
+            return Err(format!("point {i}: folder {:?} is used twice", p.dir));
+        }
+        if variants && (p.variant.is_none() || m.is_sweep() || p.read_session.len() != 1) {
+            return Err(format!(
+                "point {i}: a folder of variants has one variant with one flag value per point, and no sweep"
             ));
         }
         if p.values.len() != m.sweep_keys.len() {

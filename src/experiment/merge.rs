@@ -181,7 +181,8 @@ pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, Experimen
 
     let runs = enumerate_runs(&first.points, first.replication);
     let files = per_run_files(first.trace);
-    let headers = headers(first.trace).map_err(|e| merge_error(e.to_string()))?;
+    let headers =
+        headers(first.trace, first.has_variants()).map_err(|e| merge_error(e.to_string()))?;
     let mut readers: Vec<ShardReader> = Vec::with_capacity(dirs.len());
     for ((d, m), s) in dirs.iter().zip(&manifests).zip(&shards) {
         let index_path = d.join(shard::INDEX_FILE);
@@ -286,7 +287,11 @@ fn check_files(
             }
             if f == 0 {
                 for &i in of_point {
-                    let expected = entries[i].row.runs_line(&p.name).map_err(io_error)?;
+                    let variant = p.variant.as_ref().map(|v| v.name.as_str());
+                    let expected = entries[i]
+                        .row
+                        .runs_line(&p.name, variant)
+                        .map_err(io_error)?;
                     if read(entries[i].lengths[f])? != expected {
                         return Err(damaged(&path));
                     }

@@ -60,6 +60,8 @@ pub mod summary;
 pub mod sweep;
 pub mod sweep_tables;
 pub mod test_runner;
+pub mod variant_tables;
+pub mod variants;
 
 pub use error::ExperimentError;
 pub use plan::{Plan, PlanRequest, RunSpec};

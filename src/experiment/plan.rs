@@ -1,19 +1,22 @@
-//! The plan of an experiment: which scenarios (sweep points) run, with which
-//! seeds, replications and flag values, in which fixed order.
+//! The plan of an experiment: which scenarios (sweep points, or variants)
+//! run, with which seeds, replications and flag values, in which fixed order.
 //!
 //! The run order is (sweep point, seed, replication, read_session false
 //! before true); a run's *index* is its position in that order. Every output
 //! row follows it, whatever order the runs actually executed in, and shards
-//! select runs by index.
+//! select runs by index. A scenario with `[[variant]]` tables has one point
+//! per variant, in file order, each with the variant's one flag value
+//! ([`super::variants`]); it cannot also be a sweep.
 
 use super::ExperimentError;
-use super::manifest::PointEntry;
+use super::manifest::{PointEntry, VariantEntry};
 use super::overrides::{self, Override};
 use super::params;
 use super::shard::Shard;
 use super::sweep::{self, Dimension};
+use super::variants::{self, Variant};
 use crate::metrics::RunId;
-use crate::scenario::{self, ReadSessionChoice, Scenario};
+use crate::scenario::{self, ReadSessionChoice, Scenario, ScenarioError};
 use std::path::PathBuf;
 use toml_edit::Value;
 
@@ -39,17 +42,21 @@ pub struct PlanRequest {
     pub shard: Option<Shard>,
     /// `--trace`: record every event (`events.csv`).
     pub trace: bool,
+    /// `--variant NAME`: run only these variants (in file order); empty: all.
+    pub variants: Vec<String>,
 }
 
-/// One sweep point: its values and its validated scenario.
+/// One sweep point (or variant): its values and its validated scenario.
 #[derive(Clone, Debug)]
 pub struct Point {
-    /// Index in grid order.
+    /// Index in grid order (or in the order of the variants run).
     pub index: usize,
     /// One value per sweep dimension, in dimension order.
     pub values: Vec<Value>,
     /// The scenario with the values (and every command-line override) applied.
     pub scenario: Scenario,
+    /// The variant the point runs, if the scenario has `[[variant]]` tables.
+    pub variant: Option<Variant>,
 }
 
 /// One run: where it sits in the run order and what the model gets.
@@ -119,6 +126,9 @@ impl Plan {
             other => other,
         };
         let file_dims = sweep::from_file(&text, &origin)?;
+        // The [[variant]] tables' own problems (names, keys) come with the
+        // file's: both are written in the file.
+        let file_variants = variants::from_file(&text, &origin);
 
         let sets = request
             .sets
@@ -156,12 +166,14 @@ impl Plan {
                             Some((o, what)) => {
                                 overrides::invalid(what.clone(), o.key.clone(), e2, &text, &origin)
                             }
-                            None => e.into(),
+                            None => with_variant_problems(e, file_variants.err()),
                         });
                     }
                 }
             }
         };
+        let file_variants =
+            file_variants.map_err(|d| ExperimentError::from(ScenarioError::Invalid(d)))?;
         apply_flags(&mut base, &request)?;
         // History files are relative to the scenario file, read once for every point.
         let folder = request
@@ -197,6 +209,24 @@ impl Plan {
         }
         super::expectations::check_shape(&base, &file_dims, &text, &origin)?;
         let dims = sweep::combine(file_dims, vary_dims, &fixed);
+        if !file_variants.is_empty() {
+            let points = variant_points(
+                &request,
+                file_variants,
+                &dims,
+                &sets,
+                &set_text,
+                &text,
+                &origin,
+            )?;
+            return Self::finish(request, text, base, sets, dims, points, &origin);
+        }
+        if !request.variants.is_empty() {
+            return Err(ExperimentError::BadArgument(format!(
+                "--variant {}: {origin} has no [[variant]] tables",
+                request.variants[0]
+            )));
+        }
         let grid = sweep::grid(&dims)?;
 
         let mut points = Vec::with_capacity(grid.len());
@@ -242,25 +272,40 @@ impl Plan {
                 index,
                 values,
                 scenario,
+                variant: None,
             });
         }
+        Self::finish(request, text, base, sets, dims, points, &origin)
+    }
+
+    /// Checks `--replication`, the number of runs and every run's rollovers
+    /// of the plan of `points`.
+    fn finish(
+        request: PlanRequest,
+        text: String,
+        base: Scenario,
+        sets: Vec<Override>,
+        dims: Vec<Dimension>,
+        points: Vec<Point>,
+        origin: &str,
+    ) -> Result<Plan, ExperimentError> {
         if let Some(r) = request.replication {
             for p in &points {
                 let n = p.scenario.simulation.replications;
                 if r >= n {
                     return Err(ExperimentError::BadArgument(format!(
                         "--replication {r} is out of range: {} has {n} replication{} (0..{n})",
-                        if dims.is_empty() {
-                            "the scenario".to_string()
-                        } else {
-                            format!("sweep point {}", p.index)
+                        match &p.variant {
+                            Some(v) => format!("variant {}", v.name),
+                            None if dims.is_empty() => "the scenario".to_string(),
+                            None => format!("sweep point {}", p.index),
                         },
                         if n == 1 { "" } else { "s" }
                     )));
                 }
             }
         }
-        let non_defaults = params::non_defaults(&text, &origin, &sets, &request, &dims);
+        let non_defaults = params::non_defaults(&text, origin, &sets, &request, &dims);
         let plan = Plan {
             request,
             scenario_text: text,
@@ -288,6 +333,19 @@ impl Plan {
         !self.dims.is_empty()
     }
 
+    /// Whether the points are the scenario's variants (one subfolder each).
+    pub fn has_variants(&self) -> bool {
+        self.points.iter().any(|p| p.variant.is_some())
+    }
+
+    /// `variant flag, seed 1, replication 3, read_session true` (for messages).
+    pub fn describe(&self, spec: &RunSpec) -> String {
+        match self.points.get(spec.point).and_then(|p| p.variant.as_ref()) {
+            Some(v) => format!("variant {}, {}", v.name, spec.describe(false)),
+            None => spec.describe(self.is_sweep()),
+        }
+    }
+
     /// The points as recorded in the manifest (and read back by a merge).
     pub fn point_entries(&self) -> Vec<PointEntry> {
         let width = point_dir_width(self.points.len());
@@ -306,6 +364,9 @@ impl Plan {
                 if let Some(n) = self.request.replications {
                     rerun.extend(["--replications".to_string(), n.to_string()]);
                 }
+                if let Some(v) = &p.variant {
+                    rerun.extend(["--variant".to_string(), v.name.clone()]);
+                }
                 if let Some(rs) = self.request.read_session {
                     rerun.extend([
                         "--read-session".to_string(),
@@ -323,10 +384,10 @@ impl Plan {
                 }
                 PointEntry {
                     point: p.index,
-                    dir: if self.is_sweep() {
-                        format!("point-{:0width$}", p.index)
-                    } else {
-                        String::new()
+                    dir: match &p.variant {
+                        Some(v) => v.folder(),
+                        None if self.is_sweep() => format!("point-{:0width$}", p.index),
+                        None => String::new(),
                     },
                     values,
                     name: s.simulation.name.clone(),
@@ -336,10 +397,124 @@ impl Plan {
                     horizon_ms: s.simulation.horizon,
                     failed_update_hold_ms: s.worker.failed_update_hold,
                     rerun,
+                    variant: p.variant.as_ref().map(|v| VariantEntry {
+                        name: v.name.clone(),
+                        set: v.set_args(),
+                    }),
                 }
             })
             .collect()
     }
+}
+
+/// The file's diagnostics `e` with the problems of its `[[variant]]` tables
+/// added, in file order.
+fn with_variant_problems(
+    e: ScenarioError,
+    variants: Option<scenario::Diagnostics>,
+) -> ExperimentError {
+    match (e, variants) {
+        (ScenarioError::Invalid(mut d), Some(v)) => {
+            d.list.extend(v.list);
+            d.list.sort_by_key(|d| d.span.start);
+            let kept = scenario::diagnostic::MAX_DIAGNOSTICS;
+            d.omitted += v.omitted + d.list.len().saturating_sub(kept);
+            d.list.truncate(kept);
+            ScenarioError::Invalid(d).into()
+        }
+        (e, _) => e.into(),
+    }
+}
+
+/// The points of a scenario with `[[variant]]` tables: one per variant run
+/// (all, or those `--variant` names, in file order), each the scenario of
+/// `set_text` (the file with `--set`) with the variant's entries and its
+/// flag value.
+fn variant_points(
+    request: &PlanRequest,
+    all: Vec<Variant>,
+    dims: &[Dimension],
+    sets: &[Override],
+    set_text: &str,
+    text: &str,
+    origin: &str,
+) -> Result<Vec<Point>, ExperimentError> {
+    let at = scenario::Location::of_offset(origin, text, all[0].span.start);
+    if let Some(d) = dims.first() {
+        return Err(ExperimentError::BadSpec {
+            what: format!("{at}: variant"),
+            message: format!(
+                "[[variant]] tables cannot be combined with a sweep ({}); run the sweep \
+                 once per alternative with --set, or compare the alternatives without the sweep",
+                d.source
+            ),
+        });
+    }
+    if request.read_session.is_some() {
+        return Err(ExperimentError::BadArgument(format!(
+            "--read-session cannot be used with [[variant]] tables ({at}): each variant runs \
+             its own flag value (`read_session` in its table); to run one of them, use --variant NAME"
+        )));
+    }
+    if let Some(o) = sets.iter().find(|o| o.key == "org.read_session") {
+        return Err(ExperimentError::BadArgument(format!(
+            "--set {}: not used with [[variant]] tables ({at}): each variant runs its own \
+             flag value (`read_session` in its table)",
+            o.to_arg()
+        )));
+    }
+    variants::check_org(text, origin)?;
+    let selected = select(request, all, origin)?;
+    let scenarios = variants::scenarios(&selected, set_text, text, origin)
+        .map_err(|d| ExperimentError::from(ScenarioError::Invalid(d)))?;
+    let mut points = Vec::with_capacity(selected.len());
+    for (index, (v, mut scenario)) in selected.into_iter().zip(scenarios).enumerate() {
+        apply_flags(&mut scenario, request)?;
+        scenario.org.read_session = if v.read_session {
+            ReadSessionChoice::On
+        } else {
+            ReadSessionChoice::Off
+        };
+        points.push(Point {
+            index,
+            values: Vec::new(),
+            scenario,
+            variant: Some(v),
+        });
+    }
+    Ok(points)
+}
+
+/// The variants `--variant` names (all without it), in file order.
+fn select(
+    request: &PlanRequest,
+    all: Vec<Variant>,
+    origin: &str,
+) -> Result<Vec<Variant>, ExperimentError> {
+    if request.variants.is_empty() {
+        return Ok(all);
+    }
+    for (i, name) in request.variants.iter().enumerate() {
+        if request.variants[..i].contains(name) {
+            return Err(ExperimentError::BadArgument(format!(
+                "--variant {name} is given twice"
+            )));
+        }
+        if !all.iter().any(|v| &v.name == name) {
+            let names: Vec<&str> = all.iter().map(|v| v.name.as_str()).collect();
+            let hint = match scenario::suggest::closest(name, names.iter().copied()) {
+                Some(close) => format!("did you mean {close}?"),
+                None => format!("the variants are: {}", names.join(", ")),
+            };
+            return Err(ExperimentError::BadArgument(format!(
+                "--variant {name}: {origin} has no variant {name:?}; {hint}"
+            )));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|v| request.variants.contains(&v.name))
+        .collect())
 }
 
 /// `--read-session` spelling of a choice.

@@ -79,10 +79,10 @@ fn too_many(plan: &Plan, point: &Point, replication: u32, c: RolloverCount) -> E
         Some((what, _)) => format!("{}, from {what}", format_duration(s.simulation.horizon)),
         None => format_duration(s.simulation.horizon),
     };
-    let point_text = if plan.is_sweep() {
-        format!("sweep point {}, ", point.index)
-    } else {
-        String::new()
+    let point_text = match &point.variant {
+        Some(v) => format!("variant {}, ", v.name),
+        None if plan.is_sweep() => format!("sweep point {}, ", point.index),
+        None => String::new(),
     };
     let mut d = Diagnostic {
         kind: Kind::Limit,
@@ -121,6 +121,20 @@ fn too_many(plan: &Plan, point: &Point, replication: u32, c: RolloverCount) -> E
 /// The `--set` or sweep value that set `field` at `point`, as the user wrote
 /// it, and its key.
 fn argument_for(plan: &Plan, point: &Point, field: &str) -> Option<(String, String)> {
+    // A variant's entry wins over `--set` of the same key.
+    if let Some(v) = &point.variant
+        && let Some(e) = v.sets.iter().find(|e| e.key == field)
+    {
+        let at = crate::scenario::Location::of_offset(
+            &plan.request.scenario.display().to_string(),
+            &plan.scenario_text,
+            e.value_span.start,
+        );
+        return Some((
+            format!("{at}: variant {} sets {}", v.name, e.to_arg()),
+            e.key.clone(),
+        ));
+    }
     // `--set` wins over a sweep value of the same key (it removes the dimension).
     if let Some(o) = plan.sets.iter().rev().find(|o| o.key == field) {
         return Some((format!("--set {}", o.to_arg()), o.key.clone()));

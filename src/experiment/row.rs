@@ -8,8 +8,9 @@
 
 use crate::metrics::{RunId, RunResult, RunSummary};
 use crate::output::csv::CsvWriter;
-use crate::output::table::RunsCsv;
 pub use crate::output::table::{DECIMALS, fixed};
+use crate::output::table::{OfVariant, RunsCsv};
+use std::borrow::Cow;
 
 /// The metrics of `runs.csv` that summaries cover, in column order.
 pub const METRICS: [&str; 12] = crate::output::csv::METRIC_COLUMNS;
@@ -117,10 +118,18 @@ impl RunRow {
         )
     }
 
-    /// Its `runs.csv` line, as [`RunRow::runs_csv`] writes it.
-    pub fn runs_line(&self, scenario: &str) -> std::io::Result<Vec<u8>> {
+    /// Its `runs.csv` line, as [`RunRow::runs_csv`] writes it, after the
+    /// name of its variant if the scenario has `[[variant]]` tables.
+    pub fn runs_line(&self, scenario: &str, variant: Option<&str>) -> std::io::Result<Vec<u8>> {
         let mut w = CsvWriter::rows_only();
-        w.record(&self.runs_csv(scenario));
+        let row = self.runs_csv(scenario);
+        match variant {
+            Some(v) => w.record(&OfVariant {
+                variant: Cow::Borrowed(v),
+                row,
+            }),
+            None => w.record(&row),
+        }
         w.finish()
     }
 

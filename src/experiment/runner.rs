@@ -146,11 +146,18 @@ fn write_file_for(
     }
 }
 
-/// The header line of each per-run file (what the writers emit for no runs).
-pub fn headers(trace: bool) -> io::Result<Vec<Vec<u8>>> {
+/// The header line of each per-run file (what the writers emit for no
+/// runs); with `variants`, `runs.csv` starts with the `variant` column.
+pub fn headers(trace: bool, variants: bool) -> io::Result<Vec<Vec<u8>>> {
     per_run_files(trace)
         .iter()
-        .map(|f| write_file_for(f, "", &[], &[]))
+        .map(|&f| match f {
+            "runs.csv" if variants => CsvWriter::new(&crate::output::table::variant_columns::<
+                crate::output::table::RunsCsv<'_>,
+            >())
+            .finish(),
+            _ => write_file_for(f, "", &[], &[]),
+        })
         .collect()
 }
 
@@ -250,7 +257,7 @@ fn execute(
             drop(sink);
             let _ = std::fs::remove_dir_all(&dir);
             return Err(ExperimentError::Run {
-                run: spec.describe(plan.is_sweep()),
+                run: plan.describe(spec),
                 source,
             });
         }
@@ -263,7 +270,10 @@ fn execute(
         files.window_p50_ms,
         files.window_p95_ms,
     );
-    let runs_line = row.runs_line(&scenario.simulation.name).map_err(io_error)?;
+    let variant = plan.points[spec.point].variant.as_ref();
+    let runs_line = row
+        .runs_line(&scenario.simulation.name, variant.map(|v| v.name.as_str()))
+        .map_err(io_error)?;
     let mut rollovers = CsvWriter::rows_only();
     csv::rollover_rows(&mut rollovers, &spec.id, &summary.rollovers);
     let mut blocks = vec![
@@ -376,7 +386,7 @@ pub fn run_each(
     let execute = |thread: usize, spec: &RunSpec| -> Result<RunOutput, ExperimentError> {
         if stop_requested() {
             return Err(ExperimentError::Run {
-                run: spec.describe(plan.is_sweep()),
+                run: plan.describe(spec),
                 source: model::RunError::Stopped,
             });
         }
@@ -655,7 +665,7 @@ request_interval = "5m"
         );
         for (f, (name, header)) in per_run_files(true)
             .iter()
-            .zip(headers(true).unwrap())
+            .zip(headers(true, false).unwrap())
             .enumerate()
         {
             let mut streamed = header.clone();

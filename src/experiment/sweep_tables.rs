@@ -234,7 +234,7 @@ mod tests {
             let prefix = "4,30s,\"[\"\"ews\"\", \"\"a,b\"\"]\",";
             assert_eq!(
                 line,
-                [prefix.as_bytes(), &r.runs_line("demo").unwrap()].concat()
+                [prefix.as_bytes(), &r.runs_line("demo", None).unwrap()].concat()
             );
             bytes.extend(line);
         }

@@ -560,6 +560,75 @@ pub struct CompareSummaryCsv<'a> {
     pub share_helped: Fixed,
 }
 
+/// Which way a metric is better, for ranking variants: `lower` for every
+/// `runs.csv` metric but `accepted` (`higher`: requests served) and
+/// `requests` (none: the load, whose differences are retries that the
+/// other metrics already count).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// A lower value is better.
+    Lower,
+    /// A higher value is better.
+    Higher,
+}
+
+impl Better {
+    /// The direction of a `runs.csv` metric (a [`METRIC_COLUMNS`] name).
+    pub fn of_metric(metric: &str) -> Option<Better> {
+        match metric {
+            "requests" => None,
+            "accepted" => Some(Better::Higher),
+            _ => Some(Better::Lower),
+        }
+    }
+
+    /// Whether the difference `d` (a variant minus the reference) is an
+    /// improvement.
+    pub fn improved(self, d: f64) -> bool {
+        match self {
+            Better::Lower => d < 0.0,
+            Better::Higher => d > 0.0,
+        }
+    }
+}
+
+/// One `variants.csv` row: one metric of one variant, with the paired
+/// difference against the first variant (the reference) of the scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantsCsv<'a> {
+    /// The variant's name.
+    pub variant: Cow<'a, str>,
+    /// Its flag value.
+    pub read_session: bool,
+    /// Its rank by mean user-minutes in prompt loops, 1 = fewest (ties in
+    /// file order); the same on all its rows.
+    pub rank: u64,
+    /// The metric (a `runs.csv` column from `requests` to `user_minutes`).
+    pub metric: Cow<'a, str>,
+    /// Which way the metric is better (empty for `requests`).
+    pub better: Option<Better>,
+    /// Runs of the variant (its replications).
+    pub n: u64,
+    /// Mean per run.
+    pub mean: Option<Fixed>,
+    /// 95% Student t interval of the mean, low bound (empty for one run).
+    pub ci_low: Option<Fixed>,
+    /// High bound.
+    pub ci_high: Option<Fixed>,
+    /// Mean paired difference variant − reference over the replications
+    /// both ran (empty for the reference itself).
+    pub diff_mean: Option<Fixed>,
+    /// 95% Student t interval of the mean difference, low bound (empty for
+    /// the reference and for one pair).
+    pub diff_ci_low: Option<Fixed>,
+    /// High bound.
+    pub diff_ci_high: Option<Fixed>,
+    /// Share of those replications in which the variant did better than the
+    /// reference (empty for the reference and for `requests`).
+    pub share_better: Option<Fixed>,
+}
+
 /// Which runs a sweep summary value is over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -625,6 +694,33 @@ impl<T: Serialize> Serialize for Swept<'_, T> {
 
 /// The first column of a [`Swept`] table.
 pub const POINT_COLUMN: &str = "point";
+
+/// A row of a variant's table: `variant`, then the columns of `T` (the
+/// `runs.csv` of a scenario with `[[variant]]` tables names each run's
+/// variant, so that the variants' files can be put together).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfVariant<'a, T> {
+    /// The variant's name.
+    pub variant: Cow<'a, str>,
+    /// The rest of the row.
+    pub row: T,
+}
+
+impl<T: Serialize> Serialize for OfVariant<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&*self.variant, &self.row).serialize(s)
+    }
+}
+
+/// The first column of an [`OfVariant`] table, and of `variants.csv`.
+pub const VARIANT_COLUMN: &str = "variant";
+
+/// The header of an [`OfVariant`] table whose rows end with `T`.
+pub fn variant_columns<T: de::DeserializeOwned>() -> Vec<String> {
+    let mut header = vec![VARIANT_COLUMN.to_string()];
+    header.extend(columns::<T>().iter().map(|c| c.to_string()));
+    header
+}
 
 /// The header of a [`Swept`] table over `keys` whose rows end with `T`.
 pub fn swept_columns<T: de::DeserializeOwned>(keys: &[String]) -> Vec<String> {

@@ -231,7 +231,7 @@ fn the_manifest_records_format_build_and_scenario_hash() {
     );
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("res/manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["manifest_version"], 2);
+    assert_eq!(m["manifest_version"], 3);
     for key in ["version", "commit", "rustc", "target"] {
         assert!(
             m["build"][key].as_str().is_some_and(|s| !s.is_empty()),
@@ -248,18 +248,27 @@ fn the_manifest_records_format_build_and_scenario_hash() {
         TINY.as_bytes()
     );
     assert_eq!(m["points"][0]["rerun"][1], "scenario.toml");
-    // A manifest of another format is refused with a plain message.
-    let text = std::fs::read_to_string(dir.join("res/manifest.json"))
-        .unwrap()
-        .replace("\"manifest_version\": 2", "\"manifest_version\": 1");
-    write(&dir.join("res"), "manifest.json", &text);
-    let out = hmasim(&dir, &["plot", "res"]);
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("manifest version 1, this hmasim reads version 2"),
-        "{}",
-        stderr(&out)
-    );
+    // Version 2 (before variants) still reads: it is version 3 without them.
+    let v3 = std::fs::read_to_string(dir.join("res/manifest.json")).unwrap();
+    for (version, code) in [(2, 0), (1, 2), (4, 2)] {
+        let text = v3.replace(
+            "\"manifest_version\": 3",
+            &format!("\"manifest_version\": {version}"),
+        );
+        write(&dir.join("res"), "manifest.json", &text);
+        let out = hmasim(&dir, &["plot", "res"]);
+        assert_code(&out, code);
+        if code == 2 {
+            // A manifest of another format is refused with a plain message.
+            assert!(
+                stderr(&out).contains(&format!(
+                    "manifest version {version}, this hmasim reads versions 2 to 3"
+                )),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
 }
 
 /// `plot` on a damaged runs.csv said "results written to X", though plot
