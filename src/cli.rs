@@ -770,6 +770,8 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
                 let runs = enumerate_runs(&plan.point_entries(), None).len();
                 let sweep = if plan.is_sweep() {
                     format!("{} sweep points, ", plan.points.len())
+                } else if plan.has_variants() {
+                    format!("{} variants, ", plan.points.len())
                 } else {
                     String::new()
                 };
@@ -779,6 +781,8 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
                     path.display(),
                     if plan.is_sweep() {
                         "largest point: "
+                    } else if plan.has_variants() {
+                        "largest variant: "
                     } else {
                         ""
                     },
@@ -827,6 +831,9 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
         outln!("sweep {k}: {} values from {}", d.values.len(), d.source);
     }
     let mut header = vec!["point".to_string()];
+    if plan.has_variants() {
+        header.push("variant".into());
+    }
     header.extend(keys.iter().cloned());
     header.extend(
         [
@@ -843,6 +850,9 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
     let runs_of_point = group_by_point(&runs, points.len(), |r| r.point);
     for p in &points {
         let mut row = vec![p.point.to_string()];
+        if let Some(v) = &p.variant {
+            row.push(v.name.clone());
+        }
         row.extend(p.values.iter().cloned());
         let reps = match plan.request.replication {
             Some(r) => format!("only {r}"),
@@ -1031,7 +1041,7 @@ struct DrawTarget {
 }
 
 /// Draws the charts and the report of a written result folder: the folder
-/// itself and, for a sweep, every point's subfolder (or only `only`).
+/// itself and, for a sweep or variants, every point's subfolder (or only `only`).
 fn draw<S>(
     dir: &Path,
     manifest: &Manifest<S>,
@@ -1051,34 +1061,67 @@ fn draw<S>(
             info: ReportInfo {
                 scenario: manifest.scenario.name.clone(),
                 changed_parameters: manifest.parameters.clone(),
+                variants: manifest
+                    .points
+                    .iter()
+                    .filter_map(|p| p.variant.as_ref())
+                    .map(|v| (v.name.clone(), v.set.clone()))
+                    .collect(),
             },
             options: options(first),
         });
     }
-    if manifest.is_sweep() {
+    if manifest.has_point_folders() {
         for p in &manifest.points {
             if only.is_some_and(|o| o != p.dir) {
                 continue;
             }
-            // The point's report shows its own values in place of the swept lists.
+            // The point's report shows its own values in place of the swept
+            // lists, or its variant's entries.
             let mut changed = manifest.parameters.clone();
-            for (key, value) in manifest.sweep_keys.iter().zip(&p.values) {
-                match changed.iter_mut().find(|(k, _)| k == key) {
-                    Some(entry) => entry.1 = value.clone(),
-                    None => changed.push((key.clone(), value.clone())),
+            let mut own: Vec<(String, String)> = manifest
+                .sweep_keys
+                .iter()
+                .cloned()
+                .zip(p.values.iter().cloned())
+                .collect();
+            if let Some(v) = &p.variant {
+                own.extend(v.set.iter().filter_map(|a| {
+                    let (k, v) = a.split_once('=')?;
+                    Some((k.to_string(), v.to_string()))
+                }));
+            }
+            for (key, value) in own {
+                match changed.iter_mut().find(|(k, _)| *k == key) {
+                    Some(entry) => entry.1 = value,
+                    None => changed.push((key, value)),
                 }
             }
+            let scenario = match &p.variant {
+                Some(v) => format!(
+                    "{} (variant {}, flag {})",
+                    p.name,
+                    v.name,
+                    if p.read_session == [true] {
+                        "on"
+                    } else {
+                        "off"
+                    }
+                ),
+                None => format!("{} (sweep point {})", p.name, p.point),
+            };
             targets.push(DrawTarget {
                 dir: dir.join(&p.dir),
                 info: ReportInfo {
-                    scenario: format!("{} (sweep point {})", p.name, p.point),
+                    scenario,
                     changed_parameters: changed,
+                    variants: Vec::new(),
                 },
                 options: options(p),
             });
         }
     }
-    let sweep = manifest.is_sweep();
+    let sweep = manifest.has_point_folders();
     // Charts of different folders are independent: draw them in parallel.
     let failures: Vec<String> = targets
         .par_iter()
@@ -1176,6 +1219,7 @@ Examples:
   hmasim run my.toml --replications 20 -j 4 --force   20 pairs on 4 threads, replace the folder
   hmasim run my.toml --set worker.failed_update_hold=10m --read-session both
   hmasim run my.toml --vary maintenance.gap=5m,15m,30m --out results/gap
+  hmasim run mitigations.toml --variant nothing --variant flag   two of its [[variant]] tables
   hmasim run my.toml --seed 7 --replication 3 --trace re-run one row of runs.csv, traced
   hmasim run sweep.toml --shard 0/4 --out shards/0    one of 4 shards; then `hmasim merge`
 

@@ -20,8 +20,8 @@ use serde::de::DeserializeOwned;
 use super::de;
 use super::table::{
     CompareSummaryCsv, EventsCsv, Group, POINT_COLUMN, REPLICATIONS_COLUMN, RolloversCsv, RunsCsv,
-    SweepSummaryLongCsv, Swept, TimelineCsv, TimeseriesCsv, WIDE_PARTS, WindowsCsv, columns,
-    wide_summary_column,
+    SweepSummaryLongCsv, Swept, TimelineCsv, TimeseriesCsv, VariantsCsv, WIDE_PARTS, WindowsCsv,
+    columns, wide_summary_column,
 };
 use crate::metrics::{BucketRecord, RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
 use crate::output::csv::METRIC_COLUMNS;
@@ -330,6 +330,11 @@ pub fn read_events(path: &Path) -> Result<Vec<EventsCsv<'static>>, ReadError> {
 /// Reads `compare_summary.csv`.
 pub fn read_compare_summary(path: &Path) -> Result<Vec<CompareSummaryCsv<'static>>, ReadError> {
     read_rows(path, |r: CompareSummaryCsv<'static>, _| Ok(Some(r)))
+}
+
+/// Reads `variants.csv`.
+pub fn read_variants(path: &Path) -> Result<Vec<VariantsCsv<'static>>, ReadError> {
+    read_rows(path, |r: VariantsCsv<'static>, _| Ok(Some(r)))
 }
 
 /// Reads `sweep.csv`: `point`, the swept keys, then the columns of `runs.csv`.

@@ -30,10 +30,18 @@ pub struct ReportInfo {
     /// Parameters that differ from their defaults, as (dotted key, value as
     /// written), in the order to show them.
     pub changed_parameters: Vec<(String, String)>,
+    /// A folder of variants: each variant's name and what it sets
+    /// (`key=value` entries), for the ranked table.
+    pub variants: Vec<(String, Vec<String>)>,
 }
 
 /// Charts in page order: file stem and caption.
-const CHARTS: [(&str, &str); 8] = [
+const CHARTS: [(&str, &str); 9] = [
+    (
+        "variants",
+        "Variants ranked by user-minutes in prompt loops: mean per run with its 95% CI (left) \
+         and the paired difference against the first variant with its 95% CI (right).",
+    ),
     (
         "timeline",
         "Servers, workers and failure windows of one run pair (flag off above, on below).",
@@ -66,8 +74,15 @@ const CHARTS: [(&str, &str); 8] = [
 /// The paired comparison's summary, one row per metric.
 const COMPARE_SUMMARY: &str = "compare_summary.csv";
 
+/// The variants' comparison, one row per variant and metric.
+const VARIANTS: &str = "variants.csv";
+
 /// Files linked from the page when present.
-const FILES: [(&str, &str); 12] = [
+const FILES: [(&str, &str); 13] = [
+    (
+        VARIANTS,
+        "per variant and metric: mean and 95% CI, paired difference against the first variant, share better",
+    ),
     ("runs.csv", "one row per run"),
     ("compare.csv", "paired differences flag off − on"),
     (
@@ -155,6 +170,7 @@ fn render(dir: &Path, info: &ReportInfo) -> String {
     h.push_str("<h2>Headline numbers</h2>\n");
     headline(&mut h, dir);
     sweep_table(&mut h, dir);
+    variants_table(&mut h, dir, info);
 
     h.push_str("<h2>Charts</h2>\n");
     let mut any = false;
@@ -183,7 +199,15 @@ fn render(dir: &Path, info: &ReportInfo) -> String {
     h.push_str("</ul>\n");
     let points = point_folders(dir);
     if !points.is_empty() {
-        h.push_str("<p>Sweep points, each with its own report and per-run files:</p>\n<ul>\n");
+        let what = if dir.join(VARIANTS).is_file() {
+            "Variants"
+        } else {
+            "Sweep points"
+        };
+        let _ = writeln!(
+            h,
+            "<p>{what}, each with its own report and per-run files:</p>\n<ul>"
+        );
         for p in points {
             let p = esc(&p);
             let _ = writeln!(
@@ -269,7 +293,7 @@ const METRICS: [Metric; 7] = [
 fn headline(h: &mut String, dir: &Path) {
     let path = dir.join("runs.csv");
     if !path.is_file() {
-        if !dir.join("sweep_summary.csv").is_file() {
+        if !dir.join("sweep_summary.csv").is_file() && !dir.join(VARIANTS).is_file() {
             h.push_str("<p>No <code>runs.csv</code> in this folder.</p>\n");
         }
         return;
@@ -501,6 +525,119 @@ fn sweep_table(h: &mut String, dir: &Path) {
         })
         .collect();
     table(h, caption, &header, rows.iter().map(|r| r.as_slice()));
+}
+
+/// The variants of `variants.csv` ranked by user-minutes, with what each
+/// sets (from `info`) and the paired difference against the first.
+fn variants_table(h: &mut String, dir: &Path, info: &ReportInfo) {
+    let path = dir.join(VARIANTS);
+    if !path.is_file() {
+        return;
+    }
+    let rows = match read::read_variants(&path) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(
+                h,
+                "<p>{VARIANTS} could not be read: {}</p>",
+                esc(&e.to_string())
+            );
+            return;
+        }
+    };
+    let of = |variant: &str, metric: &str| {
+        rows.iter()
+            .find(|r| r.variant == variant && r.metric == metric)
+    };
+    let mut ranked: Vec<_> = rows.iter().filter(|r| r.metric == "user_minutes").collect();
+    ranked.sort_by_key(|r| r.rank);
+    let reference = ranked
+        .iter()
+        .find(|r| r.diff_mean.is_none())
+        .map_or("the first variant", |r| &r.variant);
+    let reps = ranked.iter().map(|r| r.n).max().unwrap_or(0);
+    let caption = format!(
+        "Variants ranked by user-minutes in prompt loops (fewest first): mean per run [95% CI, \
+         Student t] over {reps} replication{}, and the difference against {reference} paired \
+         per replication (same crashes, maintenance, rollovers and requests), with the share \
+         of replications in which the variant did better.",
+        if reps == 1 { "" } else { "s" }
+    );
+    let header: Vec<String> = [
+        "rank",
+        "variant",
+        "flag",
+        "sets",
+        "user-minutes",
+        &format!("difference vs {reference}"),
+        "better in",
+        "users affected",
+        "rejected requests (401)",
+        "longest failure window [min]",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mean_text = |r: Option<&crate::output::table::VariantsCsv<'_>>, scale: f64| {
+        r.and_then(|r| {
+            Some(ci_text(
+                read::MeanCi {
+                    mean: r.mean?.0,
+                    ci_low: r.ci_low.map(|x| x.0),
+                    ci_high: r.ci_high.map(|x| x.0),
+                },
+                scale,
+            ))
+        })
+        .unwrap_or_else(|| "–".into())
+    };
+    let table_rows: Vec<Vec<String>> = ranked
+        .iter()
+        .map(|r| {
+            let sets = info
+                .variants
+                .iter()
+                .find(|(name, _)| *name == r.variant)
+                .map(|(_, sets)| sets.join(", "))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "–".into());
+            let difference = match r.diff_mean {
+                Some(m) => ci_text(
+                    read::MeanCi {
+                        mean: m.0,
+                        ci_low: r.diff_ci_low.map(|x| x.0),
+                        ci_high: r.diff_ci_high.map(|x| x.0),
+                    },
+                    1.0,
+                ),
+                None => "reference".into(),
+            };
+            let better = r
+                .share_better
+                .map_or_else(|| "–".into(), |s| format!("{:.0}%", s.0 * 100.0));
+            vec![
+                r.rank.to_string(),
+                r.variant.to_string(),
+                if r.read_session { "on" } else { "off" }.to_string(),
+                sets,
+                mean_text(Some(r), 1.0),
+                difference,
+                better,
+                mean_text(of(&r.variant, "users_affected"), 1.0),
+                mean_text(of(&r.variant, "rejected"), 1.0),
+                mean_text(
+                    of(&r.variant, "window_ms_max"),
+                    metric_scale("window_ms_max"),
+                ),
+            ]
+        })
+        .collect();
+    table(
+        h,
+        &caption,
+        &header,
+        table_rows.iter().map(|r| r.as_slice()),
+    );
 }
 
 fn ci_text(c: read::MeanCi, scale: f64) -> String {

@@ -668,6 +668,7 @@ fn draw_report_folder(name: &str) -> (PathBuf, PathBuf) {
             ("maintenance.gap".into(), "15m".into()),
             ("pool.servers".into(), "4".into()),
         ],
+        ..ReportInfo::default()
     };
     let page = write_report(&dir, &info).unwrap();
     (dir, page)

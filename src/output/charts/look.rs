@@ -221,6 +221,30 @@ pub(crate) fn dashed_segment(
     DashedLineSeries::new(vec![from, to], dash, gap, style)
 }
 
+/// The segments of an error bar (a 95% CI) from `lo` to `hi` at `at`, with
+/// caps `cap` long on each side: vertical (at x = `at`) or horizontal (at
+/// y = `at`), in data coordinates.
+pub(crate) fn error_bar(
+    at: f64,
+    lo: f64,
+    hi: f64,
+    cap: f64,
+    vertical: bool,
+) -> [Vec<(f64, f64)>; 3] {
+    let p = |along: f64, across: f64| {
+        if vertical {
+            (across, along)
+        } else {
+            (along, across)
+        }
+    };
+    [
+        vec![p(lo, at), p(hi, at)],
+        vec![p(lo, at - cap), p(lo, at + cap)],
+        vec![p(hi, at - cap), p(hi, at + cap)],
+    ]
+}
+
 /// A linear `f64` axis with the tick positions given (categories at
 /// integers). plotters' `with_key_points` wrapper loses the `f64`
 /// formatter, so this small axis type stands in for it.

@@ -19,6 +19,7 @@
 //! | `impact` | `runs.csv` | user-minutes per replication, off vs on |
 //! | `sweep_<metric>` | `sweep_summary.csv` | metric mean and CI per sweep point, off vs on |
 //! | `sweep_saved_user_minutes` | `sweep_summary.csv` | paired saving off − on and its CI per sweep point |
+//! | `variants` | `variants.csv` | variants ranked by user-minutes: mean and CI, paired difference against the first |
 
 mod folder;
 mod impact;
@@ -27,6 +28,7 @@ mod raster;
 mod rejections;
 mod sweep;
 mod timeline;
+mod variants;
 mod windows;
 mod zoom;
 
@@ -159,11 +161,14 @@ pub fn draw_all(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>, Char
             ));
         }
     }
+    if exists("variants.csv") {
+        jobs.push(("variants".into(), variants::build(&folder)));
+    }
     if jobs.is_empty() {
         errors.failures.push(fail(
             "charts",
             format!(
-                "no result CSVs (runs.csv, windows.csv, timeseries.csv, timeline.csv, sweep_summary.csv) in {}",
+                "no result CSVs (runs.csv, windows.csv, timeseries.csv, timeline.csv, sweep_summary.csv, variants.csv) in {}",
                 dir.display()
             ),
         ));

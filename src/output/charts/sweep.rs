@@ -8,8 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    DrawError, Folder, Frame, Swatch, TickedAxis, desc_font, draw_empty, draw_frame, flag_color,
-    flag_label, impl_chart, label_font, tick_formatter,
+    DrawError, Folder, Frame, Swatch, TickedAxis, desc_font, draw_empty, draw_frame, error_bar,
+    flag_color, flag_label, impl_chart, label_font, tick_formatter,
 };
 use crate::output::read::{self, MeanCi, SweepSummary};
 
@@ -259,12 +259,7 @@ impl SweepChart {
                 let Some(m) = m else { continue };
                 let x = i as f64 + dx;
                 if let (Some(lo), Some(hi)) = (m.ci_low, m.ci_high) {
-                    let cap = 0.06;
-                    for seg in [
-                        vec![(x, lo), (x, hi)],
-                        vec![(x - cap, lo), (x + cap, lo)],
-                        vec![(x - cap, hi), (x + cap, hi)],
-                    ] {
+                    for seg in error_bar(x, lo, hi, 0.06, true) {
                         chart.draw_series(std::iter::once(PathElement::new(
                             seg,
                             color.stroke_width(2),
