@@ -210,15 +210,14 @@ impl Plan {
         super::expectations::check_shape(&base, &file_dims, &text, &origin)?;
         let dims = sweep::combine(file_dims, vary_dims, &fixed);
         if !file_variants.is_empty() {
-            let points = variant_points(
-                &request,
-                file_variants,
-                &dims,
-                &sets,
-                &set_text,
-                &text,
-                &origin,
-            )?;
+            variants::check_expect(&base, &text, &origin)?;
+            let file = VariantFile {
+                text: &text,
+                set_text: &set_text,
+                origin: &origin,
+                folder: &folder,
+            };
+            let points = variant_points(&request, file_variants, &dims, &sets, file, &mut history)?;
             return Self::finish(request, text, base, sets, dims, points, &origin);
         }
         if !request.variants.is_empty() {
@@ -426,19 +425,35 @@ fn with_variant_problems(
     }
 }
 
+/// The scenario file of a plan with variants.
+struct VariantFile<'a> {
+    /// Its text.
+    text: &'a str,
+    /// Its text with `--set` applied.
+    set_text: &'a str,
+    /// Its name in messages.
+    origin: &'a str,
+    /// Its folder (history files are relative to it).
+    folder: &'a std::path::Path,
+}
+
 /// The points of a scenario with `[[variant]]` tables: one per variant run
 /// (all, or those `--variant` names, in file order), each the scenario of
-/// `set_text` (the file with `--set`) with the variant's entries and its
-/// flag value.
+/// the file with `--set` with the variant's entries and its flag value.
 fn variant_points(
     request: &PlanRequest,
     all: Vec<Variant>,
     dims: &[Dimension],
     sets: &[Override],
-    set_text: &str,
-    text: &str,
-    origin: &str,
+    file: VariantFile<'_>,
+    history: &mut scenario::history::Files,
 ) -> Result<Vec<Point>, ExperimentError> {
+    let VariantFile {
+        text,
+        set_text,
+        origin,
+        folder,
+    } = file;
     let at = scenario::Location::of_offset(origin, text, all[0].span.start);
     if let Some(d) = dims.first() {
         return Err(ExperimentError::BadSpec {
@@ -470,6 +485,7 @@ fn variant_points(
     let mut points = Vec::with_capacity(selected.len());
     for (index, (v, mut scenario)) in selected.into_iter().zip(scenarios).enumerate() {
         apply_flags(&mut scenario, request)?;
+        scenario::history::attach(&mut scenario, text, origin, folder, history)?;
         scenario.org.read_session = if v.read_session {
             ReadSessionChoice::On
         } else {

@@ -445,6 +445,31 @@ pub fn check_org(text: &str, origin: &str) -> Result<(), ExperimentError> {
     }
 }
 
+/// Refuses `[[expect]]` tables in a file with `[[variant]]` tables, at the
+/// first: expectations are checked on one scenario, and the variants make
+/// several.
+pub fn check_expect(base: &Scenario, text: &str, origin: &str) -> Result<(), ExperimentError> {
+    let Some(first) = base.expect.first() else {
+        return Ok(());
+    };
+    let mut sink = Collector::default();
+    sink.push(Pending {
+        kind: Kind::Inconsistent,
+        span: first.offset..first.offset + 1,
+        field: Some("expect[0]".into()),
+        message: "expectations are checked on one scenario, but [[variant]] tables make several"
+            .into(),
+        expected: Some(
+            "expectations in a file without [[variant]] (one file per alternative to check)".into(),
+        ),
+        suggestion: None,
+    });
+    match sink.finish(text, origin) {
+        Some(d) => Err(ScenarioError::Invalid(d).into()),
+        None => Ok(()),
+    }
+}
+
 /// The scenario of each variant: `base` (the file's text with `--set`
 /// applied; valid) with the variant's `set` entries applied. Problems are
 /// located in `original`, the file `origin`: every variant is checked and
