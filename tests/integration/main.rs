@@ -21,3 +21,4 @@ mod review;
 mod scenario_errors;
 mod shell;
 mod updates;
+mod variants;
