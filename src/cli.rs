@@ -1219,7 +1219,7 @@ Examples:
   hmasim run my.toml --replications 20 -j 4 --force   20 pairs on 4 threads, replace the folder
   hmasim run my.toml --set worker.failed_update_hold=10m --read-session both
   hmasim run my.toml --vary maintenance.gap=5m,15m,30m --out results/gap
-  hmasim run mitigations.toml --variant nothing --variant flag   two of its [[variant]] tables
+  hmasim run my.toml --variant nothing --variant flag two of its [[variant]] tables
   hmasim run my.toml --seed 7 --replication 3 --trace re-run one row of runs.csv, traced
   hmasim run sweep.toml --shard 0/4 --out shards/0    one of 4 shards; then `hmasim merge`
 
