@@ -579,7 +579,7 @@ fn check_expectations(
         );
         return Ok(None);
     }
-    let outcomes = expectations::evaluate(expect, rows, &plan.scenario_text);
+    let outcomes = expectations::evaluate_plan(plan, rows);
     outln!("expectations of {}:", plan.request.scenario.display());
     out!(
         "{}",

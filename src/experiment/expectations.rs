@@ -15,7 +15,7 @@
 
 use super::ExperimentError;
 use super::compare;
-use super::plan::PlanRequest;
+use super::plan::{Plan, PlanRequest};
 use super::row::{RunRow, fixed};
 use super::sweep::Dimension;
 use crate::metrics::stats::mean;
@@ -147,18 +147,55 @@ fn within(x: f64, min: Option<f64>, max: Option<f64>) -> Result<(), String> {
 /// Checks every expectation of `expect` against `rows` (the runs of one
 /// point, in run order); `text` is the scenario file, for line numbers.
 pub fn evaluate(expect: &[Expectation], rows: &[RunRow], text: &str) -> Vec<Outcome> {
-    expect
+    expect.iter().map(|e| outcome(e, rows, text)).collect()
+}
+
+fn outcome(e: &Expectation, rows: &[RunRow], text: &str) -> Outcome {
+    let line = crate::scenario::Location::of_offset("", text, e.offset).line;
+    let (bound, verdict, detail) = check(&e.check, rows);
+    Outcome {
+        line,
+        name: e.check.name(),
+        bound,
+        verdict,
+        detail,
+    }
+}
+
+/// Checks the expectations of `plan`'s scenario against `rows` (all its
+/// runs, in run order): one that names a variant against that variant's
+/// runs only (skipped when `--variant` left it out), the others against
+/// all of them (a plan without variants has one point).
+pub fn evaluate_plan(plan: &Plan, rows: &[RunRow]) -> Vec<Outcome> {
+    let text = &plan.scenario_text;
+    plan.base
+        .expect
         .iter()
         .map(|e| {
-            let line = crate::scenario::Location::of_offset("", text, e.offset).line;
-            let (bound, verdict, detail) = check(&e.check, rows);
-            Outcome {
-                line,
-                name: e.check.name(),
-                bound,
-                verdict,
-                detail,
-            }
+            let Some((name, _)) = &e.variant else {
+                return outcome(e, rows, text);
+            };
+            let point = plan
+                .points
+                .iter()
+                .find(|p| p.variant.as_ref().is_some_and(|v| &v.name == name));
+            let mut o = match point {
+                Some(p) => {
+                    let of: Vec<RunRow> = rows
+                        .iter()
+                        .filter(|r| r.point == p.index)
+                        .copied()
+                        .collect();
+                    outcome(e, &of, text)
+                }
+                None => Outcome {
+                    verdict: Verdict::Skipped,
+                    detail: format!("variant {name} was not run (--variant)"),
+                    ..outcome(e, &[], text)
+                },
+            };
+            o.name = format!("{} of variant {name}", o.name);
+            o
         })
         .collect()
 }
@@ -309,7 +346,11 @@ mod tests {
     }
 
     fn expectation(check: Check) -> Expectation {
-        Expectation { offset: 0, check }
+        Expectation {
+            offset: 0,
+            variant: None,
+            check,
+        }
     }
 
     #[test]

@@ -209,8 +209,8 @@ impl Plan {
         }
         super::expectations::check_shape(&base, &file_dims, &text, &origin)?;
         let dims = sweep::combine(file_dims, vary_dims, &fixed);
+        variants::check_expect(&base, &file_variants, &text, &origin)?;
         if !file_variants.is_empty() {
-            variants::check_expect(&base, &text, &origin)?;
             let file = VariantFile {
                 text: &text,
                 set_text: &set_text,

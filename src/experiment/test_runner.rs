@@ -121,11 +121,7 @@ pub fn test_file(path: &Path, jobs: Option<usize>) -> Report {
     report.tested = match run(&plan, jobs) {
         Ok(rows) => {
             report.runs = rows.len();
-            Tested::Checked(expectations::evaluate(
-                &plan.base.expect,
-                &rows,
-                &plan.scenario_text,
-            ))
+            Tested::Checked(expectations::evaluate_plan(&plan, &rows))
         }
         Err(e) => Tested::Error(e),
     };

@@ -445,25 +445,82 @@ pub fn check_org(text: &str, origin: &str) -> Result<(), ExperimentError> {
     }
 }
 
-/// Refuses `[[expect]]` tables in a file with `[[variant]]` tables, at the
-/// first: expectations are checked on one scenario, and the variants make
-/// several.
-pub fn check_expect(base: &Scenario, text: &str, origin: &str) -> Result<(), ExperimentError> {
-    let Some(first) = base.expect.first() else {
-        return Ok(());
-    };
+/// Checks that the `[[expect]]` tables and the `[[variant]]` tables (`all`,
+/// those of the file) fit: with variants, every expectation names one
+/// (`variant = "NAME"`), runs with its flag value and is not a `saving`
+/// (a variant runs one flag value); without, none names one.
+pub fn check_expect(
+    base: &Scenario,
+    all: &[Variant],
+    text: &str,
+    origin: &str,
+) -> Result<(), ExperimentError> {
+    use crate::scenario::expect::Check;
     let mut sink = Collector::default();
-    sink.push(Pending {
-        kind: Kind::Inconsistent,
-        span: first.offset..first.offset + 1,
-        field: Some("expect[0]".into()),
-        message: "expectations are checked on one scenario, but [[variant]] tables make several"
-            .into(),
-        expected: Some(
-            "expectations in a file without [[variant]] (one file per alternative to check)".into(),
-        ),
-        suggestion: None,
-    });
+    let names: Vec<&str> = all.iter().map(|v| v.name.as_str()).collect();
+    for (i, e) in base.expect.iter().enumerate() {
+        let header = e.offset..e.offset + 1;
+        let mut problem = |span: Range<usize>, field: &str, message: String, expected: String| {
+            sink.push(Pending {
+                kind: Kind::Inconsistent,
+                span,
+                field: Some(format!("expect[{i}]{field}")),
+                message,
+                expected: Some(expected),
+                suggestion: None,
+            })
+        };
+        let Some((name, at)) = &e.variant else {
+            if !all.is_empty() {
+                problem(
+                    header,
+                    "",
+                    "with [[variant]] tables, an expectation is about the runs of one variant"
+                        .into(),
+                    format!("variant = one of {}", names.join(", ")),
+                );
+            }
+            continue;
+        };
+        let span = *at..*at + name.len() + 2;
+        let Some(v) = all.iter().find(|v| &v.name == name) else {
+            let message = if all.is_empty() {
+                "the scenario has no [[variant]] tables".to_string()
+            } else {
+                format!("no variant {name:?}")
+            };
+            let expected = match suggest::closest(name, names.iter().copied()) {
+                Some(close) => format!("did you mean {close:?}?"),
+                None if all.is_empty() => "no variant key without [[variant]] tables".into(),
+                None => format!("one of {}", names.join(", ")),
+            };
+            problem(span, ".variant", message, expected);
+            continue;
+        };
+        match e.check {
+            Check::Saving { .. } => problem(
+                header,
+                ".saving",
+                "a variant runs one flag value: it has no saving off − on".into(),
+                "a metric expectation per variant (metric = \"user_minutes\", read_session, min or max)"
+                    .into(),
+            ),
+            Check::Metric { read_session, .. } | Check::Fingerprint { read_session, .. }
+                if read_session != v.read_session =>
+            {
+                problem(
+                    header,
+                    ".read_session",
+                    format!(
+                        "variant {} runs read_session = {}, not {read_session}",
+                        v.name, v.read_session
+                    ),
+                    format!("read_session = {}", v.read_session),
+                )
+            }
+            _ => {}
+        }
+    }
     match sink.finish(text, origin) {
         Some(d) => Err(ScenarioError::Invalid(d).into()),
         None => Ok(()),

@@ -16,6 +16,12 @@
 //! seed = 1                   # default simulation.seed
 //! replication = 0            # default 0
 //! read_session = false
+//!
+//! [[expect]]                 # in a file with [[variant]] tables: the runs of one
+//! variant = "flag"           # variant (checked by the experiment layer, which
+//! metric = "user_minutes"    # knows the variants)
+//! read_session = true
+//! max = 100
 //! ```
 //!
 //! Every expectation is checked here against the rest of the file, so that
@@ -55,9 +61,27 @@ pub struct Expectation {
     /// reports); not part of the resolved scenario.
     #[serde(skip)]
     pub offset: usize,
+    /// The `[[variant]]` whose runs it is about, by name, and the byte
+    /// offset of that name in the file (for errors).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "variant_name"
+    )]
+    pub variant: Option<(String, usize)>,
     /// What is checked.
     #[serde(flatten)]
     pub check: Check,
+}
+
+/// A variant as its name (in the manifest's resolved scenario).
+fn variant_name<S: serde::Serializer>(
+    v: &Option<(String, usize)>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some((name, _)) => s.serialize_str(name),
+        None => s.serialize_none(),
+    }
 }
 
 /// What an expectation checks.
@@ -301,9 +325,17 @@ impl Cx {
                 }
             }
         };
+        let variant = match &e.variant {
+            None => None,
+            Some(v) => match v.get_ref() {
+                RawValue::String(name) => Some((name.clone(), v.span().start)),
+                _ => return Err(self.wrong_type(p("variant"), v, "the name of a [[variant]]")),
+            },
+        };
         stray?;
         Ok(Expectation {
             offset: table.span().start,
+            variant,
             check,
         })
     }

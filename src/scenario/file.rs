@@ -300,7 +300,7 @@ raw_table! {
 raw_table! {
     /// One `[[expect]]`: a check of the results (see `super::expect`).
     RawExpect = "expect" {
-        metric, saving, fingerprint, read_session, min, max, seed, replication,
+        metric, saving, fingerprint, read_session, min, max, seed, replication, variant,
     }
 }
 

@@ -289,6 +289,34 @@ fn variant_mistakes_are_reported_at_their_place() {
             format!("{}[org]\nread_session = \"both\"\n", v("")),
             "s.toml:16:16: org.read_session: not used with [[variant]] tables",
         ),
+        // Expectations name their variant, with its flag value, and no saving.
+        (
+            v("[[expect]]\nmetric = \"rejected\"\nread_session = false\nmax = 1\n"),
+            "s.toml:15:1: expect[0]: with [[variant]] tables, an expectation is about the runs of one variant",
+        ),
+        (
+            v(
+                "[[expect]]\nvariant = \"b\"\nmetric = \"rejected\"\nread_session = false\nmax = 1\n",
+            ),
+            "s.toml:16:11: expect[0].variant: no variant \"b\" (expected: one of a)",
+        ),
+        (
+            v("[[expect]]\nvariant = \"a\"\nmetric = \"rejected\"\nread_session = true\nmax = 1\n"),
+            "s.toml:15:1: expect[0].read_session: variant a runs read_session = false, not true",
+        ),
+        (
+            v("[simulation.x]\n[[expect]]\nvariant = \"a\"\nsaving = \"rejected\"\nmin = 1\n")
+                .replace("[simulation.x]\n", "")
+                .replace("horizon = \"2h\"", "horizon = \"2h\"\nreplications = 2"),
+            "expect[0].saving: a variant runs one flag value: it has no saving",
+        ),
+        (
+            format!("{base}[[expect]]\nvariant = \"a\"\nmetric = \"rejected\"\nmax = 1\n").replace(
+                "horizon = \"2h\"",
+                "horizon = \"2h\"\n[org]\nread_session = false",
+            ),
+            "expect[0].variant: the scenario has no [[variant]] tables",
+        ),
     ];
     for (text, want) in cases {
         let e = plan_error(&text, |_| {});
@@ -354,6 +382,99 @@ fn variant_mistakes_are_reported_at_their_place() {
             "15 | set = { \"worker.startup\" = \"45 s\" }\n   |                            ^^^^^^"
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn expectations_check_the_runs_of_their_variant() {
+    let dir = temp_dir("variants-expect");
+    // The fingerprint of the reference's replication 0 is the plain flag-off run's.
+    write(&dir, "o1.toml", &o1());
+    assert_code(
+        &hmasim(
+            &dir,
+            &[
+                "run",
+                "o1.toml",
+                "--out",
+                "plain",
+                "-q",
+                "--no-charts",
+                "--replication",
+                "0",
+            ],
+        ),
+        0,
+    );
+    let plain = read(dir.join("plain/runs.csv"));
+    let off = plain.lines().find(|l| l.contains(",false,")).unwrap();
+    let fingerprint = off.rsplit(',').next().unwrap();
+    let expect = format!(
+        r#"
+[[expect]]
+variant = "flag"
+metric = "window_ms_max"
+read_session = true
+max = 10000
+[[expect]]
+variant = "hold-10m"
+metric = "window_ms_max"
+read_session = false
+min = 600000
+max = 610000
+[[expect]]
+variant = "nothing"
+fingerprint = "{fingerprint}"
+read_session = false
+[[expect]]
+variant = "same"
+metric = "user_minutes"
+read_session = false
+max = 1
+"#
+    );
+    write(&dir, "v.toml", &format!("{}{expect}", with_variants()));
+    let out = hmasim(
+        &dir,
+        &["run", "v.toml", "--out", "res", "-q", "--no-charts"],
+    );
+    // The copy of the reference spends 30 minutes in a prompt loop: that one fails.
+    assert_code(&out, 4);
+    let text = stdout(&out);
+    for want in [
+        "window_ms_max (read_session true) of variant flag",
+        "fingerprint (seed 1, replication 0, read_session false) of variant nothing",
+        "expectations: 3 passed, 1 failed",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+    assert!(
+        text.lines().any(|l| l.contains("FAIL")
+            && l.contains("user_minutes (read_session false) of variant same")),
+        "{text}"
+    );
+    // A variant left out by --variant: its expectations are skipped, the
+    // others still hold (a variant's runs do not depend on the others).
+    let out = hmasim(
+        &dir,
+        &[
+            "run",
+            "v.toml",
+            "--out",
+            "some",
+            "-q",
+            "--no-charts",
+            "--variant",
+            "nothing",
+            "--variant",
+            "flag",
+        ],
+    );
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("expectations: 2 passed, 0 failed, 2 skipped"),
+        "{}",
+        stdout(&out)
     );
 }
 
