@@ -889,9 +889,14 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
         outln!("{}", cells.join("  ").trim_end());
     }
     out!(
-        "{} runs ({} point{})",
+        "{} runs ({} {}{})",
         runs.len(),
         points.len(),
+        if plan.has_variants() {
+            "variant"
+        } else {
+            "point"
+        },
         if points.len() == 1 { "" } else { "s" }
     );
     let selected: Vec<RunSpec> = match plan.request.shard {

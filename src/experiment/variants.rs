@@ -46,8 +46,9 @@ pub const KEY: &str = "variant";
 const TABLE_KEYS: [&str; 3] = ["name", "read_session", "set"];
 
 /// Keys a variant may not set: all variants run the same seeds and
-/// replications (that is what pairs them), and each has its own flag value.
-const FIXED_KEYS: [(&str, &str); 3] = [
+/// replications (that is what pairs them) over the same period (so that
+/// their totals compare), and each has its own flag value.
+const FIXED_KEYS: [(&str, &str); 5] = [
     (
         "simulation.seed",
         "every variant runs the same seeds (common random numbers): set it in [simulation] or with --seed",
@@ -55,6 +56,14 @@ const FIXED_KEYS: [(&str, &str); 3] = [
     (
         "simulation.replications",
         "every variant runs the same replications (common random numbers): set it in [simulation] or with --replications",
+    ),
+    (
+        "simulation.horizon",
+        "every variant covers the same period, so that their totals compare: set it in [simulation] or with --set",
+    ),
+    (
+        "simulation.warmup",
+        "every variant measures the same period, so that their totals compare: set it in [simulation] or with --set",
     ),
     (
         "org.read_session",
@@ -755,7 +764,7 @@ sett = { }
 read_session = 1
 [[variant]]
 name = "A"
-set = { "pool" = 1, "simulation.seed" = 3, "variant.0.name" = "x" }
+set = { "pool" = 1, "simulation.seed" = 3, "variant.0.name" = "x", "simulation.horizon" = "1d" }
 "#,
         )
         .unwrap_err();
@@ -768,6 +777,7 @@ set = { "pool" = 1, "simulation.seed" = 3, "variant.0.name" = "x" }
             "s.toml:15:9: variant[3].set.\"pool\": `pool` is a whole table",
             "variant[3].set.\"simulation.seed\": a variant cannot set simulation.seed",
             "variant[3].set.\"variant.0.name\": a variant cannot set [[variant]] tables",
+            "variant[3].set.\"simulation.horizon\": a variant cannot set simulation.horizon: every variant covers the same period",
         ] {
             assert!(e.contains(want), "want {want}\n got {e}");
         }
