@@ -190,13 +190,20 @@ impl VariantsChart {
                 let y = y_of(i);
                 let color = flag_color(row.read_session);
                 let Some(m) = m else {
-                    // The reference has no difference with itself.
+                    // The reference has no difference with itself: say so
+                    // beside zero, on the side with room.
+                    let room_right = 0.0 < (x0 + x1) / 2.0;
+                    let (x, anchor) = if room_right {
+                        ((x1 - x0) * 0.01, HPos::Left)
+                    } else {
+                        (-(x1 - x0) * 0.01, HPos::Right)
+                    };
                     chart.draw_series(std::iter::once(Text::new(
                         "reference".to_string(),
-                        (0.0, y),
+                        (x, y),
                         font(16)
                             .color(&GREY_TEXT)
-                            .pos(Pos::new(HPos::Center, VPos::Center)),
+                            .pos(Pos::new(anchor, VPos::Center)),
                     )))?;
                     continue;
                 };
