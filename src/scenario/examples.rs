@@ -59,12 +59,13 @@ macro_rules! example {
 }
 
 /// Every bundled scenario, simplest first (the order of the README).
-pub const EXAMPLES: [Example; 7] = [
+pub const EXAMPLES: [Example; 8] = [
     example!("baseline"),
     example!("patch-night"),
     example!("crash-storm"),
     example!("affinity"),
     example!("cu-rollout"),
+    example!("mitigations"),
     example!("history", ["events.csv", "rollovers.csv"]),
     example!("large-org"),
 ];
@@ -180,7 +181,7 @@ mod tests {
         assert_eq!(find("nosuch"), None);
         assert_eq!(
             names(),
-            "baseline, patch-night, crash-storm, affinity, cu-rollout, history, large-org"
+            "baseline, patch-night, crash-storm, affinity, cu-rollout, mitigations, history, large-org"
         );
     }
 }

@@ -228,7 +228,7 @@ fn the_bundled_scenarios_meet_their_expectations() {
     assert_code(&out, 0);
     let text = stdout(&out);
     assert!(
-        text.contains("7 scenarios tested, 0 without expectations, 0 could not be tested"),
+        text.contains("8 scenarios tested, 0 without expectations, 0 could not be tested"),
         "{text}"
     );
     assert!(!text.contains("FAIL") && !text.contains("skip"), "{text}");
