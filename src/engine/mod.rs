@@ -1,11 +1,12 @@
 //! The generic discrete-event engine: integer time, a totally ordered event
-//! queue, named random streams (with their exponential draws, [`ziggurat`])
-//! and the run fingerprint.
+//! queue, named random streams (with their exponential draws, [`ziggurat`]),
+//! the run fingerprint and a cache [`prefetch`] hint.
 //!
 //! Nothing in here knows about Exchange, keys or users: the model in
 //! [`crate::model`] brings its own event type and priority table.
 
 pub mod fingerprint;
+pub mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod time;

@@ -16,6 +16,7 @@
 
 use super::RunError;
 use crate::engine::StreamRng;
+use crate::engine::prefetch::prefetch;
 use crate::engine::time::HOUR;
 use crate::scenario::{Arrivals, Clients as ClientParams};
 
@@ -251,21 +252,6 @@ pub fn hot_kid_if_valid(hot: u64, now: u64) -> Option<u8> {
     } else {
         None
     }
-}
-
-/// A hint to the CPU to load `word`'s cache line: it cannot fault and has no
-/// effect on the program's results.
-#[inline(always)]
-fn prefetch(word: *const u64) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: PREFETCHT0 (SSE, part of every x86_64 CPU) is a hint: it
-    // dereferences nothing the program can observe, never faults whatever
-    // the address, and changes no program state.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(word.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = word;
 }
 
 /// One regular request of the merged stream.
