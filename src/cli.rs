@@ -6,7 +6,7 @@
 //! and nothing is written before every run has succeeded.
 //!
 //! Exit codes: 0 success (also on a closed standard output pipe); 1 a run or
-//! an I/O operation failed; 2 bad input (scenario or sweep errors, bad
+//! an I/O operation failed, or `diff` found differences; 2 bad input (scenario or sweep errors, bad
 //! arguments, a run estimated above `--max-events` or `--max-memory`, an
 //! existing output folder without `--force`, shard folders that do not
 //! belong together); 3 the CSVs were written but a chart or the report could
@@ -155,6 +155,9 @@ enum Command {
     Test(TestArgs),
     /// Merge the folders of `run --shard K/N` into one result folder.
     Merge(MergeArgs),
+    /// Compare two result folders run by run: fingerprints, runs.csv metrics and window counts.
+    #[command(after_help = diff_after_help())]
+    Diff(DiffArgs),
     /// Redraw the charts and the report of an existing result folder.
     Plot(PlotArgs),
     /// List the bundled scenarios, or print one to start from.
@@ -314,6 +317,19 @@ struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+struct DiffArgs {
+    /// A result folder (written by `hmasim run` or `hmasim merge`).
+    a: PathBuf,
+    /// The result folder to compare it with.
+    b: PathBuf,
+    /// Accept metrics and window counts whose relative difference |a-b|/max(|a|,|b|)
+    /// is at most REL (0.01 or 1%); a value that is 0 on one side only differs by 1.
+    /// Fingerprints must match exactly.
+    #[arg(long, value_name = "REL", value_parser = hmasim::experiment::diff::parse_tolerance)]
+    tolerance: Option<f64>,
+}
+
+#[derive(Debug, Args)]
 struct PlotArgs {
     /// A result folder.
     dir: PathBuf,
@@ -405,6 +421,7 @@ fn run(cli: Cli) -> Result<(), ExperimentError> {
         Command::ListRuns(args) => cmd_list_runs(args),
         Command::Test(args) => cmd_test(args),
         Command::Merge(args) => cmd_merge(args),
+        Command::Diff(args) => cmd_diff(args),
         Command::Plot(args) => cmd_plot(args),
         Command::Example { name, out } => cmd_example(name.as_deref(), out.as_deref()),
         Command::Completions { shell } => cmd_completions(shell),
@@ -973,6 +990,22 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
     check_interrupted(|| charts_not_drawn(&args.out))
 }
 
+fn cmd_diff(args: DiffArgs) -> Result<(), ExperimentError> {
+    use hmasim::experiment::diff::{self, DiffOptions};
+    let options = DiffOptions {
+        tolerance: args.tolerance.unwrap_or(0.0),
+    };
+    let found = diff::diff(&args.a, &args.b, options)?;
+    out!("{}", found.render());
+    if found.identical() {
+        return Ok(());
+    }
+    Err(ExperimentError::Checks {
+        message: format!("{} and {} differ", args.a.display(), args.b.display()),
+        code: hmasim::experiment::error::EXIT_FAILURE,
+    })
+}
+
 fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {
     let zoom = zoom(&args.zoom)?;
     if !args.dir.is_dir() {
@@ -1167,7 +1200,8 @@ fn draw<S>(
 const EXIT_CODES: &str = "\
 Exit codes:
   0    success (also when standard output is a closed pipe)
-  1    a run or an I/O operation failed (a run past --max-events, out of memory, disk full)
+  1    a run or an I/O operation failed (a run past --max-events, out of memory, disk full);
+       diff: the result folders differ
   2    bad input: scenario or sweep errors, bad arguments, a run estimated above
        --max-events or --max-memory, an existing output folder without --force, shard
        folders that do not belong together or come from another build (nothing is written)
@@ -1197,6 +1231,7 @@ Examples:
   hmasim list-runs my.toml --vary pool.servers=2,4,8
   hmasim plot output/my-pool --from 3d --to 4d
   hmasim test scenarios/ --junit report.xml  check every scenario's [[expect]] tables
+  hmasim diff output/old output/new       what differs between two result folders, run by run
 
 {EXIT_CODES}"
     )
@@ -1211,6 +1246,23 @@ writes nothing but the --junit report. One line per expectation, then a summary.
 Examples:
   hmasim test scenarios/                     every .toml file under scenarios/
   hmasim test my.toml --junit junit.xml      for GitLab, Jenkins or GitHub Actions
+
+{EXIT_CODES}"
+    )
+}
+
+fn diff_after_help() -> String {
+    format!(
+        "\
+Runs are matched by point, seed, replication and read_session (and variant, when runs.csv has
+that column). One line per differing value, then the runs only in A or only in B.
+
+Examples:
+  hmasim diff output/old output/new                  exit 0 if identical, 1 if not
+  hmasim diff output/old output/new --tolerance 1%   metrics may differ by up to 1%
+
+Exit codes of diff: 0 identical (within the tolerance), 1 the folders differ, 2 bad input (not a
+result folder, an unreadable or malformed file: the message names file, line and column).
 
 {EXIT_CODES}"
     )

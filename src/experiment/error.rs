@@ -109,9 +109,10 @@ pub enum ExperimentError {
     /// `--max-memory`); nothing ran.
     #[error("{0}")]
     TooBig(String),
-    /// Expectations did not hold (exit [`EXIT_EXPECTATIONS`]), or `hmasim
+    /// Expectations did not hold (exit [`EXIT_EXPECTATIONS`]), `hmasim
     /// test` could not test every scenario (exit 1 or 2, as the worst of
-    /// its errors); the details were printed as the checks ran.
+    /// its errors), or `hmasim diff` found differences (exit 1); the
+    /// details were printed as the checks ran.
     #[error("{message}")]
     Checks {
         /// What failed, in one line (`2 of 9 expectations failed`).

@@ -23,6 +23,8 @@
 //!        |            shard folders --merge--> the same bytes   (merge)
 //!        v
 //!   summary printed for humans                     summary
+//!
+//!   two result folders --compared run by run-->    diff
 //! ```
 //!
 //! Determinism: every output byte is a function of the plan and of the runs'
@@ -38,6 +40,7 @@
 
 pub mod bounded;
 pub mod compare;
+pub mod diff;
 pub mod error;
 pub mod estimate;
 pub mod expectations;

@@ -236,6 +236,19 @@ pub fn read_runs(path: &Path) -> Result<Vec<RunRow>, ReadError> {
     read_rows(path, |r: RunsCsv<'_>, _| Ok(Some(RunRow::from(r))))
 }
 
+/// A row and the text of some of its columns (`None`: no such column).
+pub type WithCells<T> = (T, Vec<Option<String>>);
+
+/// Reads `runs.csv` like [`read_runs`], keeping with each row the text of
+/// its `extra` columns (`None` for a column the file does not have): for
+/// tools that treat columns alike by name (`hmasim diff`).
+pub fn read_runs_with(path: &Path, extra: &[&str]) -> Result<Vec<WithCells<RunRow>>, ReadError> {
+    read_rows(path, |r: RunsCsv<'_>, row| {
+        let cells = row.texts(extra).map(|c| c.map(str::to_string)).collect();
+        Ok(Some((RunRow::from(r), cells)))
+    })
+}
+
 impl From<RunsCsv<'_>> for RunRow {
     fn from(r: RunsCsv<'_>) -> RunRow {
         RunRow {
@@ -261,6 +274,19 @@ impl From<RunsCsv<'_>> for RunRow {
 
 /// Reads `windows.csv` (checking `end_ms >= start_ms` and `duration_ms`).
 pub fn read_windows(path: &Path) -> Result<Vec<WindowRow>, ReadError> {
+    let mut rows = Vec::new();
+    for_each_window(path, &[], |w, _| rows.push(w))?;
+    Ok(rows)
+}
+
+/// Hands every `windows.csv` row, checked as [`read_windows`] checks it,
+/// with the text of its `extra` columns (`None` for a column the file does
+/// not have) to `each`, keeping none: the file may hold millions of rows.
+pub fn for_each_window(
+    path: &Path,
+    extra: &[&str],
+    mut each: impl FnMut(WindowRow, &[Option<&str>]),
+) -> Result<(), ReadError> {
     read_rows_compat(path, &[], &WindowsCsv::ADDED, |r: WindowsCsv<'_>, row| {
         if r.end_ms < r.start_ms {
             return Err(row.error_in(
@@ -279,8 +305,11 @@ pub fn read_windows(path: &Path) -> Result<Vec<WindowRow>, ReadError> {
             ));
         }
         let (id, window) = r.into_parts();
-        Ok(Some(WindowRow { id, window }))
+        let cells: Vec<Option<&str>> = row.texts(extra).collect();
+        each(WindowRow { id, window }, &cells);
+        Ok(None::<()>)
     })
+    .map(drop)
 }
 
 /// Reads the rows of `timeseries.csv` whose run `keep` accepts (the file
@@ -680,6 +709,13 @@ impl Row<'_> {
         self.record.get(col).unwrap_or("")
     }
 
+    /// The text of each column of `names`, `None` where the file has none.
+    fn texts<'n>(&self, names: &'n [&str]) -> impl Iterator<Item = Option<&str>> + use<'_, 'n> {
+        names
+            .iter()
+            .map(|n| self.index.get(*n).map(|&col| self.text(col)))
+    }
+
     fn error(&self, col: usize, message: String) -> ReadError {
         ReadError::Field {
             file: self.path.to_path_buf(),
@@ -820,6 +856,11 @@ mod tests {
             fingerprint: r.totals.fingerprint,
         };
         assert_eq!(rows, [expected(&off), expected(&on)]);
+        // With the text of named columns, absent ones as None.
+        let with = read_runs_with(&d.0.join("runs.csv"), &["user_minutes", "variant"]).unwrap();
+        assert_eq!(with.len(), 2);
+        assert_eq!(with[1].0, expected(&on));
+        assert_eq!(with[1].1, [Some("1.667".to_string()), None]);
     }
 
     #[test]
@@ -828,7 +869,26 @@ mod tests {
         let (off, on) = (sample_run(false), sample_run(true));
         let bytes = w::windows_csv(&[&off, &on]).unwrap();
         assert_eq!(header_of(&bytes), columns::<WindowsCsv>());
-        let rows = read_windows(&d.file("windows.csv", &bytes)).unwrap();
+        let path = d.file("windows.csv", &bytes);
+        let rows = read_windows(&path).unwrap();
+        let mut seen = Vec::new();
+        for_each_window(&path, &["cause", "nope"], |w, cells| {
+            seen.push((
+                w.window.cause.as_str(),
+                cells[0].map(str::to_string),
+                cells[1].is_none(),
+            ));
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                ("initial", Some("initial".to_string()), true),
+                ("ma_recycle", Some("ma_recycle".to_string()), true),
+                ("initial", Some("initial".to_string()), true),
+                ("ma_recycle", Some("ma_recycle".to_string()), true),
+            ]
+        );
         let expected: Vec<WindowRow> = [&off, &on]
             .iter()
             .flat_map(|r| {

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod determinism;
 mod diagnostics;
+mod diff;
 mod docs;
 mod expectations;
 mod experiments;

@@ -7,12 +7,13 @@ use std::path::Path;
 use crate::cli::{assert_code, hmasim, stderr, stdout, temp_dir};
 
 /// The subcommands every completion script and the top man page must name.
-const SUBCOMMANDS: [&str; 9] = [
+const SUBCOMMANDS: [&str; 10] = [
     "run",
     "validate",
     "list-runs",
     "test",
     "merge",
+    "diff",
     "plot",
     "example",
     "completions",
