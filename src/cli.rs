@@ -22,7 +22,8 @@ use hmasim::experiment::manifest::{self, Manifest};
 use hmasim::experiment::plan::{enumerate_runs, group_by_point};
 use hmasim::experiment::runner::{self, RunnerOptions};
 use hmasim::experiment::{
-    ExperimentError, Plan, PlanRequest, RunSpec, Shard, folder, interrupt, merge, summary,
+    ExperimentError, Plan, PlanRequest, RunSpec, Shard, folder, history_copy, interrupt, merge,
+    summary,
 };
 use hmasim::output::charts::{self, ChartOptions};
 use hmasim::output::report::{self, ReportInfo};
@@ -537,16 +538,23 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
         stop: Some(interrupt::stop_flag()),
         max_events: Some(limits.max_events),
     };
-    let manifest = Manifest::of_plan(
+    let mut manifest = Manifest::of_plan(
         &plan,
         command_line(),
         all_runs.len(),
         shard.map(|s| (s, selected.len())),
     );
+    let history = history_copy::copies(&plan)?;
+    manifest.history_copies = history.iter().map(|(c, _)| c.clone()).collect();
     // Each run's rows go to the (staging) folder as soon as the runs before
     // it have finished: memory does not grow with the number of runs.
-    let mut writer =
-        folder::FolderWriter::create(&out, args.force, &manifest, plan.scenario_text.as_bytes())?;
+    let mut writer = folder::FolderWriter::create(
+        &out,
+        args.force,
+        &manifest,
+        plan.scenario_text.as_bytes(),
+        &history,
+    )?;
     report_stale(writer.removed_stale());
     let spill = writer.spill_dir();
     let nothing_written = || {
@@ -960,9 +968,11 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
     let merge::Merged {
         manifest,
         scenario,
+        history,
         runs,
     } = merge::merge(&args.dirs, command_line())?;
-    let mut writer = folder::FolderWriter::create(&args.out, args.force, &manifest, &scenario)?;
+    let mut writer =
+        folder::FolderWriter::create(&args.out, args.force, &manifest, &scenario, &history)?;
     report_stale(writer.removed_stale());
     let nothing_written = || {
         format!(

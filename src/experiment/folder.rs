@@ -8,6 +8,7 @@
 //!     compare.csv compare_summary.csv   (when both flag values ran)
 //!     manifest.json
 //!     scenario.toml     (the exact bytes of the scenario file run)
+//!     history/          (copies of its [history] CSV files, if any)
 //!     shard_index.csv   (only in a shard folder)
 //!     *.png *.svg index.html   (charts and report, unless --no-charts)
 //! ```
@@ -43,6 +44,7 @@
 
 use super::ExperimentError;
 use super::compare;
+use super::history_copy::HistoryCopy;
 use super::manifest::{self, Manifest};
 use super::plan::group_by_point;
 use super::row::RunRow;
@@ -422,15 +424,20 @@ pub struct FolderWriter<'m, S> {
 impl<'m, S: Serialize> FolderWriter<'m, S> {
     /// Starts writing the folder `out` described by `manifest` (see
     /// [`Staging::create`]); `scenario` is the scenario file's bytes, kept
-    /// as [`manifest::SCENARIO_COPY`].
+    /// as [`manifest::SCENARIO_COPY`], and `history` the `[history]` files'
+    /// copies and bytes ([`super::history_copy`]).
     pub fn create(
         out: &Path,
         force: bool,
         manifest: &'m Manifest<S>,
         scenario: &[u8],
+        history: &[(HistoryCopy, Vec<u8>)],
     ) -> Result<Self, ExperimentError> {
         let staging = Staging::create(out, force)?;
         staging.write(Path::new(manifest::SCENARIO_COPY), scenario)?;
+        for (c, bytes) in history {
+            staging.write(Path::new(&c.copy), bytes)?;
+        }
         let spill = staging.spill_dir();
         fs::create_dir(&spill).map_err(|e| ExperimentError::io(&spill, e))?;
         let headers = headers(manifest.trace, manifest.has_variants())

@@ -11,6 +11,9 @@
 //! - `scenario`: `path` as given, `copy` (the exact copy of the file kept in
 //!   the folder, [`SCENARIO_COPY`]), `name`; `scenario_sha256`: SHA-256 of
 //!   the file's bytes (`sha256sum DIR/scenario.toml` prints it),
+//! - `history_copies` (only with `[history]` files): each file's `path` as
+//!   written, its `copy` in the folder and its SHA-256
+//!   ([`super::history_copy`]),
 //! - `set`: the `--set` overrides; `seed`, `replications`, `read_session`:
 //!   the command-line flags that override the file (`null` when not given);
 //!   `replication`: the one replication run (`--replication`), or `null`,
@@ -27,6 +30,7 @@
 //! - `scenario_resolved`: the validated scenario (before sweep values), all durations in ms.
 
 use super::ExperimentError;
+use super::history_copy::{self, HistoryCopy};
 use super::plan::{MAX_RUNS, Plan, count_runs};
 use super::provenance::Build;
 use super::shard::Shard;
@@ -132,6 +136,10 @@ pub struct Manifest<S> {
     pub scenario: ScenarioRef,
     /// SHA-256 of the scenario file's bytes (lower-case hex).
     pub scenario_sha256: String,
+    /// The folder's copies of the `[history]` files the points read
+    /// (absent without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history_copies: Vec<HistoryCopy>,
     /// `--set key=value` overrides.
     pub set: Vec<String>,
     /// `--seed`, if given.
@@ -208,6 +216,7 @@ impl<'a> Manifest<&'a crate::scenario::Scenario> {
                 name: plan.base.simulation.name.clone(),
             },
             scenario_sha256: super::hash::sha256_hex(plan.scenario_text.as_bytes()),
+            history_copies: Vec::new(),
             set: plan.sets.iter().map(|o| o.to_arg()).collect(),
             seed: r.seed,
             replications: r.replications,
@@ -296,6 +305,12 @@ pub fn read(dir: &Path) -> Result<StoredManifest, ExperimentError> {
 fn check<S>(m: &Manifest<S>) -> Result<(), String> {
     if m.points.is_empty() {
         return Err("`points` is empty".into());
+    }
+    for (i, c) in m.history_copies.iter().enumerate() {
+        history_copy::check_entry(c)?;
+        if m.history_copies[..i].iter().any(|d| d.copy == c.copy) {
+            return Err(format!("history copy {:?} is listed twice", c.copy));
+        }
     }
     let folders = m.has_point_folders();
     let variants = m.has_variants();

@@ -14,6 +14,7 @@
 
 use super::ExperimentError;
 use super::hash::sha256_hex;
+use super::history_copy::HistoryCopy;
 use super::manifest::{self, StoredManifest};
 use super::plan::{enumerate_runs, group_by_point};
 use super::provenance::Build;
@@ -61,6 +62,8 @@ pub struct Merged {
     /// The scenario file's bytes (every shard's copy, checked against the
     /// manifests' SHA-256).
     pub scenario: Vec<u8>,
+    /// The copies of the `[history]` files and their bytes (checked alike).
+    pub history: Vec<(HistoryCopy, Vec<u8>)>,
     /// The runs, to be read in run order.
     pub runs: ShardRuns,
 }
@@ -178,6 +181,30 @@ pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, Experimen
         }
         scenario = bytes;
     }
+    // And so must its copies of the history files.
+    let mut history = Vec::new();
+    for (d, m) in dirs.iter().zip(&manifests) {
+        if m.history_copies != first.history_copies {
+            return Err(merge_error(format!(
+                "{} was run with other [history] files than {}",
+                d.display(),
+                dirs[0].display()
+            )));
+        }
+        history.clear();
+        for c in &m.history_copies {
+            let path = d.join(&c.copy);
+            let bytes = std::fs::read(&path)
+                .map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
+            if sha256_hex(&bytes) != c.sha256 {
+                return Err(merge_error(format!(
+                    "{} does not match the sha256 of its manifest's history_copies (damaged or edited?)",
+                    path.display()
+                )));
+            }
+            history.push((c.clone(), bytes));
+        }
+    }
 
     let runs = enumerate_runs(&first.points, first.replication);
     let files = per_run_files(first.trace);
@@ -234,6 +261,7 @@ pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, Experimen
     Ok(Merged {
         manifest: merged,
         scenario,
+        history,
         runs,
     })
 }

@@ -46,6 +46,7 @@ pub mod estimate;
 pub mod expectations;
 pub mod folder;
 pub mod hash;
+pub mod history_copy;
 pub mod interrupt;
 pub mod manifest;
 pub mod merge;

@@ -102,6 +102,9 @@ pub struct Plan {
     pub points: Vec<Point>,
     /// Parameters that differ from the defaults, as `(dotted key, value)`.
     pub non_defaults: Vec<(String, String)>,
+    /// The `[history]` files the points read, with their bytes (copied
+    /// into the result folder: [`super::history_copy`]).
+    pub history_files: scenario::history::Files,
 }
 
 fn origin_of(path: &std::path::Path) -> String {
@@ -218,7 +221,8 @@ impl Plan {
                 folder: &folder,
             };
             let points = variant_points(&request, file_variants, &dims, &sets, file, &mut history)?;
-            return Self::finish(request, text, base, sets, dims, points, &origin);
+            return Self::finish(request, text, base, sets, dims, points, &origin)
+                .map(|plan| plan.with_history(history));
         }
         if !request.variants.is_empty() {
             return Err(ExperimentError::BadArgument(format!(
@@ -275,6 +279,13 @@ impl Plan {
             });
         }
         Self::finish(request, text, base, sets, dims, points, &origin)
+            .map(|plan| plan.with_history(history))
+    }
+
+    /// The plan with the history files its points read.
+    fn with_history(mut self, files: scenario::history::Files) -> Plan {
+        self.history_files = files;
+        self
     }
 
     /// Checks `--replication`, the number of runs and every run's rollovers
@@ -313,6 +324,7 @@ impl Plan {
             dims,
             points,
             non_defaults,
+            history_files: scenario::history::Files::default(),
         };
         match count_runs(&plan.point_entries(), plan.request.replication) {
             Some(n) if n <= MAX_RUNS => super::rollovers::check(&plan).map(|()| plan),
@@ -348,6 +360,7 @@ impl Plan {
     /// The points as recorded in the manifest (and read back by a merge).
     pub fn point_entries(&self) -> Vec<PointEntry> {
         let width = point_dir_width(self.points.len());
+        let copies = super::history_copy::names(self);
         self.points
             .iter()
             .map(|p| {
@@ -372,11 +385,19 @@ impl Plan {
                         read_session_arg(rs).to_string(),
                     ]);
                 }
-                for o in &self.sets {
+                // History files are read from the folder's copies.
+                let history = super::history_copy::rerun_sets(&copies, s);
+                let kept = |key: &str| !history.iter().any(|(k, _)| *k == key);
+                for o in self.sets.iter().filter(|o| kept(&o.key)) {
                     rerun.extend(["--set".to_string(), o.to_arg()]);
                 }
                 for (d, v) in self.dims.iter().zip(&values) {
-                    rerun.extend(["--set".to_string(), format!("{}={v}", d.key)]);
+                    if kept(&d.key) {
+                        rerun.extend(["--set".to_string(), format!("{}={v}", d.key)]);
+                    }
+                }
+                for (key, copy) in history {
+                    rerun.extend(["--set".to_string(), format!("{key}={copy}")]);
                 }
                 if self.request.trace {
                     rerun.push("--trace".to_string());

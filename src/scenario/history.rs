@@ -198,12 +198,17 @@ impl Cx {
 // ---- reading the files -----------------------------------------------------
 
 /// History files read so far, by path: a sweep's points share one read.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Files {
     read: HashMap<PathBuf, Result<Vec<u8>, String>>,
 }
 
 impl Files {
+    /// The bytes read from `path`, if it was read (and could be).
+    pub fn bytes(&self, path: &Path) -> Option<&[u8]> {
+        self.read.get(path)?.as_deref().ok()
+    }
+
     fn get(&mut self, path: &Path) -> &Result<Vec<u8>, String> {
         self.read
             .entry(path.to_path_buf())

@@ -572,7 +572,7 @@ fn a_run_failing_after_others_were_written_leaves_nothing() {
     let manifest = Manifest::of_plan(&plan, Vec::new(), runs.len(), None);
     let out = dir.join("new/parent/res");
     let mut writer =
-        folder::FolderWriter::create(&out, false, &manifest, plan.scenario_text.as_bytes())
+        folder::FolderWriter::create(&out, false, &manifest, plan.scenario_text.as_bytes(), &[])
             .unwrap();
     let options = runner::RunnerOptions {
         jobs: Some(2),

@@ -271,3 +271,165 @@ fn an_install_update_row_is_the_event_with_or_without_its_duration() {
         "{err}"
     );
 }
+
+/// The `rerun` arguments of point `i` of the manifest in `dir`.
+fn rerun_of(dir: &Path, i: usize) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    manifest["points"][i]["rerun"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_result_folder_keeps_its_history_files_and_re_runs_from_them_alone() {
+    let dir = temp_dir("history-rerun");
+    let src = dir.join("src");
+    std::fs::create_dir_all(src.join("data")).unwrap();
+    let events = "at,kind,server,app_pool,duration\n2h,ma_recycle,0,ews,\n1d 2h,maintenance,1,,90m\n\
+                  1d,worker_crash,1,owa,\n";
+    let rollovers = "published,lead\n30h,1h\n";
+    std::fs::write(src.join("data/events.csv"), events).unwrap();
+    std::fs::write(src.join("data/rollovers.csv"), rollovers).unwrap();
+    std::fs::write(
+        src.join("s.toml"),
+        format!(
+            "{HEAD}[history]\nevents = \"data/events.csv\"\nrollovers = \"data/rollovers.csv\"\n"
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| assert_code(&hmasim(&dir, args), 0);
+    run(&["run", "src/s.toml", "--out", "res", "--no-charts", "-q"]);
+    let res = dir.join("res");
+    assert_eq!(
+        std::fs::read_to_string(res.join("history/events.csv")).unwrap(),
+        events
+    );
+    assert_eq!(
+        std::fs::read_to_string(res.join("history/rollovers.csv")).unwrap(),
+        rollovers
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(res.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["history_copies"][0],
+        serde_json::json!({
+            "path": "data/events.csv",
+            "copy": "history/events.csv",
+            "sha256": hmasim::experiment::hash::sha256_hex(events.as_bytes()),
+        })
+    );
+    let mut args = rerun_of(&res, 0);
+    assert_eq!(
+        args[2..],
+        [
+            "--seed",
+            "1",
+            "--set",
+            "history.events=history/events.csv",
+            "--set",
+            "history.rollovers=history/rollovers.csv"
+        ]
+    );
+
+    // Shards carry the copies, and the merge checks and keeps them.
+    for k in ["0", "1"] {
+        let shard = format!("{k}/2");
+        let out = format!("shard{k}");
+        run(&["run", "src/s.toml", "--shard", &shard, "--out", &out, "-q"]);
+        assert!(dir.join(&out).join("history/rollovers.csv").is_file());
+    }
+    run(&[
+        "merge",
+        "shard0",
+        "shard1",
+        "--out",
+        "merged",
+        "--no-charts",
+    ]);
+    for f in ["history/events.csv", "history/rollovers.csv", "runs.csv"] {
+        assert_eq!(
+            std::fs::read(res.join(f)).unwrap(),
+            std::fs::read(dir.join("merged").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    std::fs::write(dir.join("shard1/history/events.csv"), "at,kind,server\n").unwrap();
+    let out = hmasim(&dir, &["merge", "shard0", "shard1", "--out", "m2"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("shard1/history/events.csv does not match the sha256"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Moved elsewhere, the originals gone: a row re-runs from the folder.
+    let moved = dir.join("elsewhere/moved");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&res, &moved).unwrap();
+    std::fs::remove_dir_all(&src).unwrap();
+    let row = dir.join("row");
+    args.extend(["--replication", "0", "--no-charts", "-q", "--out"].map(String::from));
+    args.push(row.display().to_string());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_code(&hmasim(&moved, &argv), 0);
+    for f in ["runs.csv", "windows.csv", "timeline.csv", "rollovers.csv"] {
+        assert_eq!(
+            std::fs::read(moved.join(f)).unwrap(),
+            std::fs::read(row.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let moved_text = moved.display().to_string();
+    let row_text = row.display().to_string();
+    assert_code(&hmasim(&dir, &["diff", &moved_text, &row_text]), 0);
+}
+
+#[test]
+fn a_swept_history_file_is_copied_per_point_under_unique_names() {
+    let dir = temp_dir("history-swept");
+    for (sub, at) in [("a", "2h"), ("b", "3h")] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::write(
+            dir.join(sub).join("events.csv"),
+            format!("at,kind,server,app_pool\n{at},ma_recycle,0,ews\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.join("s.toml"),
+        format!("{HEAD}[history]\nevents = \"a/events.csv\"\n"),
+    )
+    .unwrap();
+    let out = hmasim(
+        &dir,
+        &[
+            "run",
+            "s.toml",
+            "--vary",
+            "history.events=a/events.csv,b/events.csv",
+            "--out",
+            "res",
+            "--no-charts",
+            "-q",
+        ],
+    );
+    assert_code(&out, 0);
+    let res = dir.join("res");
+    let read = |f: &str| std::fs::read_to_string(res.join(f)).unwrap();
+    assert!(read("history/events.csv").contains("2h,"));
+    assert!(read("history/events-2.csv").contains("3h,"));
+    let rerun = rerun_of(&res, 1);
+    assert_eq!(
+        rerun[rerun.len() - 2..],
+        ["--set", "history.events=history/events-2.csv"],
+        "the swept value is replaced by the copy: {rerun:?}"
+    );
+    assert!(
+        !rerun.iter().any(|a| a.contains("b/events.csv")),
+        "{rerun:?}"
+    );
+}
