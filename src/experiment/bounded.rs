@@ -15,6 +15,7 @@ use crate::metrics::stats::nearest_rank;
 use crate::metrics::{BucketRecord, RowSink, RunId, StateInterval, TraceRecord, WindowRecord};
 use crate::model::{self, RunOptions};
 use crate::output::csv::{self, CsvWriter};
+use crate::scenario::clock::WallClock;
 
 /// What a bounded run may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +45,7 @@ impl Default for Bounds {
 struct Discard<'a> {
     id: RunId,
     app_pools: &'a [String],
+    clock: Option<&'a WallClock>,
     line: CsvWriter,
     durations: Vec<u64>,
 }
@@ -51,20 +53,20 @@ struct Discard<'a> {
 impl RowSink for Discard<'_> {
     fn bucket(&mut self, row: &BucketRecord) {
         self.line.clear();
-        csv::bucket_row(&mut self.line, &self.id, row);
+        csv::bucket_row(&mut self.line, &self.id, row, self.clock);
     }
     fn window(&mut self, row: &WindowRecord) {
         self.line.clear();
-        csv::window_row(&mut self.line, &self.id, row);
+        csv::window_row(&mut self.line, &self.id, row, self.clock);
         self.durations.push(row.duration_ms());
     }
     fn interval(&mut self, row: &StateInterval) {
         self.line.clear();
-        csv::interval_row(&mut self.line, &self.id, row);
+        csv::interval_row(&mut self.line, &self.id, row, self.clock);
     }
     fn trace(&mut self, row: &TraceRecord) {
         self.line.clear();
-        csv::event_row(&mut self.line, &self.id, row, self.app_pools);
+        csv::event_row(&mut self.line, &self.id, row, self.app_pools, self.clock);
     }
 }
 
@@ -110,6 +112,7 @@ pub fn run_text(text: &str, origin: &str, bounds: &Bounds) -> Result<Vec<RunRow>
         let mut sink = Discard {
             id: spec.id,
             app_pools: &scenario.pool.app_pools,
+            clock: scenario.simulation.start.as_ref(),
             line: CsvWriter::rows_only(),
             durations: Vec::new(),
         };

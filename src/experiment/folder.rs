@@ -407,7 +407,6 @@ pub struct FolderWriter<'m, S> {
     manifest: &'m Manifest<S>,
     staging: Staging,
     files: &'static [&'static str],
-    headers: Vec<Vec<u8>>,
     /// No shard: compare and sweep summaries are written.
     complete: bool,
     open: Option<OpenPoint>,
@@ -440,8 +439,6 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
         }
         let spill = staging.spill_dir();
         fs::create_dir(&spill).map_err(|e| ExperimentError::io(&spill, e))?;
-        let headers = headers(manifest.trace, manifest.has_variants())
-            .map_err(|e| ExperimentError::io(out, e))?;
         let complete = manifest.shard.is_none();
         let sweep = if manifest.is_sweep() && complete {
             let rel = Path::new(sweep_tables::SWEEP_FILE);
@@ -455,7 +452,6 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
             manifest,
             staging,
             files: per_run_files(manifest.trace),
-            headers,
             complete,
             open: None,
             next_point: 0,
@@ -520,11 +516,19 @@ impl<'m, S: Serialize> FolderWriter<'m, S> {
 
     fn open_next_point(&mut self) -> Result<(), ExperimentError> {
         let position = self.next_point;
-        let dir = PathBuf::from(&self.manifest.points[position].dir);
+        let point = &self.manifest.points[position];
+        let dir = PathBuf::from(&point.dir);
+        // Each point's own: a sweep may vary simulation.start.
+        let headers = headers(
+            self.manifest.trace,
+            self.manifest.has_variants(),
+            point.start.as_ref(),
+        )
+        .map_err(|e| ExperimentError::io(self.staging.shown(&dir), e))?;
         let files = self
             .files
             .iter()
-            .zip(&self.headers)
+            .zip(&headers)
             .map(|(name, header)| self.staging.append(&dir.join(name), header))
             .collect::<Result<Vec<_>, _>>()?;
         self.open = Some(OpenPoint {

@@ -44,7 +44,8 @@ pub const FILE: &str = "manifest.json";
 pub const SCENARIO_COPY: &str = "scenario.toml";
 
 /// The manifest format this hmasim writes: raised whenever a field is
-/// added, removed or changes meaning. Version 3 added the points' `variant`.
+/// added, removed or changes meaning. Version 3 added the points' `variant`
+/// and `start`, and `history_copies` (each there only when set).
 pub const MANIFEST_VERSION: u32 = 3;
 
 /// The oldest manifest format this hmasim reads: a version-2 manifest is
@@ -83,6 +84,10 @@ pub struct PointEntry {
     pub horizon_ms: u64,
     /// `worker.failed_update_hold` [ms] (marked on charts).
     pub failed_update_hold_ms: u64,
+    /// `simulation.start`, if set: the per-run files have wall-clock
+    /// columns and the charts date their time axes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<crate::scenario::clock::WallClock>,
     /// Arguments after `hmasim` that re-run this point alone, run from the
     /// result folder (the scenario is its copy, [`SCENARIO_COPY`]); add
     /// `--replication R` to reproduce one row.

@@ -208,8 +208,13 @@ pub fn merge(dirs: &[PathBuf], command: Vec<String>) -> Result<Merged, Experimen
 
     let runs = enumerate_runs(&first.points, first.replication);
     let files = per_run_files(first.trace);
-    let headers =
-        headers(first.trace, first.has_variants()).map_err(|e| merge_error(e.to_string()))?;
+    // Per point: a sweep may vary simulation.start (wall-clock columns).
+    let headers = first
+        .points
+        .iter()
+        .map(|p| headers(first.trace, first.has_variants(), p.start.as_ref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| merge_error(e.to_string()))?;
     let mut readers: Vec<ShardReader> = Vec::with_capacity(dirs.len());
     for ((d, m), s) in dirs.iter().zip(&manifests).zip(&shards) {
         let index_path = d.join(shard::INDEX_FILE);
@@ -283,7 +288,7 @@ fn check_files(
     m: &StoredManifest,
     entries: &[IndexEntry],
     files: &[&str],
-    headers: &[Vec<u8>],
+    headers: &[Vec<Vec<u8>>],
 ) -> Result<(), ExperimentError> {
     let by_point = group_by_point(entries, m.points.len(), |e| e.row.point);
     for (p, of_point) in m.points.iter().zip(&by_point) {
@@ -291,7 +296,7 @@ fn check_files(
             let path = dir.join(&p.dir).join(name);
             let io_error = |e: std::io::Error| merge_error(format!("{}: {e}", path.display()));
             let len = std::fs::metadata(&path).map_err(io_error)?.len();
-            let header = &headers[f];
+            let header = &headers[p.point][f];
             let expected = of_point
                 .iter()
                 .try_fold(header.len() as u64, |at, &i| {
@@ -337,7 +342,8 @@ pub struct ShardRuns {
     /// For each run in run order, the reader holding it.
     order: Vec<usize>,
     files: &'static [&'static str],
-    headers: Vec<Vec<u8>>,
+    /// Per point, the header of each file.
+    headers: Vec<Vec<Vec<u8>>>,
 }
 
 impl ShardRuns {
@@ -371,7 +377,7 @@ impl ShardReader {
     /// The next run's blocks: ranges of the shard's files (checked against
     /// the index before the merge started), which the writer copies
     /// straight from the shard: a run's rows are never all in memory.
-    fn next_output(&mut self, files: &[&str], headers: &[Vec<u8>]) -> RunOutput {
+    fn next_output(&mut self, files: &[&str], headers: &[Vec<Vec<u8>>]) -> RunOutput {
         let entry = &self.entries[self.next];
         self.next += 1;
         let point = entry.row.point;
@@ -379,7 +385,7 @@ impl ShardReader {
             let dir = self.dir.join(&self.point_dirs[point]);
             let readers = files
                 .iter()
-                .zip(headers)
+                .zip(&headers[point])
                 .map(|(name, header)| BlockReader {
                     path: dir.join(name),
                     offset: header.len() as u64,

@@ -416,6 +416,7 @@ impl Plan {
                     read_session: s.org.read_session.values().to_vec(),
                     horizon_ms: s.simulation.horizon,
                     failed_update_hold_ms: s.worker.failed_update_hold,
+                    start: s.simulation.start,
                     rerun,
                     variant: p.variant.as_ref().map(|v| VariantEntry {
                         name: v.name.clone(),

@@ -20,6 +20,7 @@ use crate::metrics::RunResult;
 use crate::model::progress::RunProgress;
 use crate::model::{self, RunOptions};
 use crate::output::csv::{self, CsvWriter};
+use crate::scenario::clock::WallClock;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -128,27 +129,30 @@ pub struct RunOutput {
 }
 
 /// The per-run file `name` of `runs` (`scenario`: `simulation.name`;
-/// `app_pools`: `pool.app_pools`, for the event trace).
+/// `app_pools`: `pool.app_pools`, for the event trace; `clock`:
+/// `simulation.start`, for the wall-clock columns).
 fn write_file_for(
     name: &str,
     scenario: &str,
     app_pools: &[String],
     runs: &[&RunResult],
+    clock: Option<&WallClock>,
 ) -> io::Result<Vec<u8>> {
     match name {
         "runs.csv" => csv::runs_csv(scenario, runs),
-        "windows.csv" => csv::windows_csv(runs),
-        "timeseries.csv" => csv::timeseries_csv(runs),
-        "timeline.csv" => csv::timeline_csv(runs),
-        "rollovers.csv" => csv::rollovers_csv(runs),
-        "events.csv" => csv::events_csv(runs, app_pools),
+        "windows.csv" => csv::windows_csv(runs, clock),
+        "timeseries.csv" => csv::timeseries_csv(runs, clock),
+        "timeline.csv" => csv::timeline_csv(runs, clock),
+        "rollovers.csv" => csv::rollovers_csv(runs, clock),
+        "events.csv" => csv::events_csv(runs, app_pools, clock),
         other => unreachable!("not a per-run file: {other}"),
     }
 }
 
 /// The header line of each per-run file (what the writers emit for no
-/// runs); with `variants`, `runs.csv` starts with the `variant` column.
-pub fn headers(trace: bool, variants: bool) -> io::Result<Vec<Vec<u8>>> {
+/// runs) of a point whose scenario has the start `clock`, if any; with
+/// `variants`, `runs.csv` starts with the `variant` column.
+pub fn headers(trace: bool, variants: bool, clock: Option<&WallClock>) -> io::Result<Vec<Vec<u8>>> {
     per_run_files(trace)
         .iter()
         .map(|&f| match f {
@@ -156,7 +160,7 @@ pub fn headers(trace: bool, variants: bool) -> io::Result<Vec<Vec<u8>>> {
                 crate::output::table::RunsCsv<'_>,
             >())
             .finish(),
-            _ => write_file_for(f, "", &[], &[]),
+            _ => write_file_for(f, "", &[], &[], clock),
         })
         .collect()
 }
@@ -244,7 +248,8 @@ fn execute(
         trace,
         Limits::default(),
     )
-    .map_err(io_error)?;
+    .map_err(io_error)?
+    .with_clock(scenario.simulation.start);
     let run_options = RunOptions {
         trace,
         stop: options.stop,
@@ -275,7 +280,12 @@ fn execute(
         .runs_line(&scenario.simulation.name, variant.map(|v| v.name.as_str()))
         .map_err(io_error)?;
     let mut rollovers = CsvWriter::rows_only();
-    csv::rollover_rows(&mut rollovers, &spec.id, &summary.rollovers);
+    csv::rollover_rows(
+        &mut rollovers,
+        &spec.id,
+        &summary.rollovers,
+        scenario.simulation.start.as_ref(),
+    );
     let mut blocks = vec![
         Block::Bytes(runs_line),
         Block::whole_file(files.windows).map_err(io_error)?,
@@ -632,18 +642,27 @@ request_interval = "5m"
     }
 
     /// Streamed through spill files, every per-run file holds exactly the
-    /// bytes the in-memory writers give for the same runs (with the trace).
+    /// bytes the in-memory writers give for the same runs (with the trace),
+    /// with and without the wall-clock columns of a start.
     #[test]
     fn streamed_blocks_equal_the_in_memory_files() {
+        for start in ["", "start = \"2026-04-01T22:00:00Z\"\n"] {
+            streamed_blocks_equal_the_in_memory_files_with(start);
+        }
+    }
+
+    fn streamed_blocks_equal_the_in_memory_files_with(start: &str) {
         let request = PlanRequest {
             scenario: "t.toml".into(),
             trace: true,
             ..PlanRequest::default()
         };
         // A rollover an hour in: crashes then spawn workers that reject.
-        let text = TEXT.replace("replications = 40", "replications = 2")
+        let text = TEXT.replace("replications = 40", &format!("replications = 2\n{start}"))
             + "\n[[issuer.rollover]]\nat = \"1h\"\n";
         let plan = Plan::build_from_text(request, text).unwrap();
+        let clock = plan.points[0].scenario.simulation.start;
+        assert_eq!(clock.is_some(), !start.is_empty());
         let runs = enumerate_runs(&plan.point_entries(), None);
         let (outputs, _) = run_all(&plan, &runs, jobs(2)).unwrap();
         let scenario = &plan.points[0].scenario;
@@ -665,15 +684,20 @@ request_interval = "5m"
         );
         for (f, (name, header)) in per_run_files(true)
             .iter()
-            .zip(headers(true, false).unwrap())
+            .zip(headers(true, false, clock.as_ref()).unwrap())
             .enumerate()
         {
             let mut streamed = header.clone();
             for o in &outputs {
                 streamed.extend(o.blocks[f].read().unwrap());
             }
-            let in_memory = write_file_for(name, "t", &scenario.pool.app_pools, &refs).unwrap();
+            let in_memory =
+                write_file_for(name, "t", &scenario.pool.app_pools, &refs, clock.as_ref()).unwrap();
             assert!(streamed == in_memory, "{name} differs");
+            let header = String::from_utf8(header).unwrap();
+            if *name != "runs.csv" {
+                assert_eq!(header.contains("_utc,"), clock.is_some(), "{header}");
+            }
         }
     }
 

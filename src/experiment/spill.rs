@@ -22,6 +22,7 @@
 use crate::metrics::stats::nearest_rank;
 use crate::metrics::{BucketRecord, RowSink, RunId, StateInterval, TraceRecord, WindowRecord};
 use crate::output::csv::{self, CsvWriter};
+use crate::scenario::clock::WallClock;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::fs::{self, File};
@@ -91,6 +92,8 @@ pub struct SpillSink<'a> {
     dir: PathBuf,
     id: RunId,
     app_pools: &'a [String],
+    /// `simulation.start`: the rows get their wall-clock columns.
+    clock: Option<WallClock>,
     limits: Limits,
     /// Formats one row at a time.
     line: CsvWriter,
@@ -119,6 +122,7 @@ impl<'a> SpillSink<'a> {
             dir: dir.to_path_buf(),
             id,
             app_pools,
+            clock: None,
             limits,
             line: CsvWriter::rows_only(),
             timeseries: create(&dir.join("timeseries.csv"))?,
@@ -132,6 +136,13 @@ impl<'a> SpillSink<'a> {
             durations: Durations::new(dir.join("durations.bin")),
             error: None,
         })
+    }
+
+    /// With the wall-clock columns of `simulation.start`, if the scenario
+    /// has one.
+    pub fn with_clock(mut self, clock: Option<WallClock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn keep(&mut self, result: io::Result<()>) {
@@ -171,7 +182,7 @@ impl RowSink for SpillSink<'_> {
         if self.error.is_some() {
             return;
         }
-        csv::bucket_row(&mut self.line, &self.id, row);
+        csv::bucket_row(&mut self.line, &self.id, row, self.clock.as_ref());
         let result = self.line.drain(|line| self.timeseries.write_all(line));
         self.keep(result);
     }
@@ -180,7 +191,7 @@ impl RowSink for SpillSink<'_> {
         if self.error.is_some() {
             return;
         }
-        csv::window_row(&mut self.line, &self.id, row);
+        csv::window_row(&mut self.line, &self.id, row, self.clock.as_ref());
         let key = Key::of(row.start_ms, row.server, &row.app_pool);
         let result = self
             .line
@@ -193,7 +204,7 @@ impl RowSink for SpillSink<'_> {
         if self.error.is_some() {
             return;
         }
-        csv::interval_row(&mut self.line, &self.id, row);
+        csv::interval_row(&mut self.line, &self.id, row, self.clock.as_ref());
         let key = Key::of(row.start_ms, row.server, &row.app_pool);
         let result = self
             .line
@@ -208,7 +219,13 @@ impl RowSink for SpillSink<'_> {
         let Some(events) = self.events.as_mut() else {
             return;
         };
-        csv::event_row(&mut self.line, &self.id, row, self.app_pools);
+        csv::event_row(
+            &mut self.line,
+            &self.id,
+            row,
+            self.app_pools,
+            self.clock.as_ref(),
+        );
         let result = self.line.drain(|line| events.write_all(line));
         self.keep(result);
     }
@@ -563,12 +580,16 @@ mod tests {
             fan_in: 2,
             durations_in_memory: 4,
         };
-        for limits in [tiny, Limits::default()] {
+        let start = crate::scenario::clock::WallClock::parse("2026-06-01T00:00:00Z").unwrap();
+        let cases = [(tiny, None), (Limits::default(), None), (tiny, Some(start))];
+        for (limits, clock) in cases {
             let dir = tempfile::tempdir().unwrap();
             let mut run = sample_run(false);
             let pools = vec!["ews".to_string()];
-            let mut sink =
-                SpillSink::create(&dir.path().join("r"), run.id, &pools, true, limits).unwrap();
+            let mut sink = SpillSink::create(&dir.path().join("r"), run.id, &pools, true, limits)
+                .unwrap()
+                .with_clock(clock);
+            let clock = clock.as_ref();
             let mut collect = Collect::default();
             for w in windows(101) {
                 sink.window(&w);
@@ -596,19 +617,19 @@ mod tests {
             };
             assert_eq!(
                 fs::read(&spilled.windows).unwrap(),
-                without_header(csv::windows_csv(&[&run]).unwrap())
+                without_header(csv::windows_csv(&[&run], clock).unwrap())
             );
             assert_eq!(
                 fs::read(&spilled.timeline).unwrap(),
-                without_header(csv::timeline_csv(&[&run]).unwrap())
+                without_header(csv::timeline_csv(&[&run], clock).unwrap())
             );
             assert_eq!(
                 fs::read(&spilled.timeseries).unwrap(),
-                without_header(csv::timeseries_csv(&[&run]).unwrap())
+                without_header(csv::timeseries_csv(&[&run], clock).unwrap())
             );
             assert_eq!(
                 fs::read(spilled.events.as_ref().unwrap()).unwrap(),
-                without_header(csv::events_csv(&[&run], &pools).unwrap())
+                without_header(csv::events_csv(&[&run], &pools, clock).unwrap())
             );
             assert_eq!(
                 (spilled.window_p50_ms, spilled.window_p95_ms),

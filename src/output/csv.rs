@@ -13,7 +13,10 @@
 //! except `events.csv`, whose first columns are the event itself,
 //! `time_ms,kind,server,app_pool,detail`; the run key follows
 //! them, because a flag comparison always holds two runs (and usually many
-//! replications), so the events of one file would be ambiguous without it. `timeline.csv` and `rollovers.csv` are our
+//! replications), so the events of one file would be ambiguous without it.
+//! With a `simulation.start` (`clock`), each millisecond column of a
+//! per-run file is followed by its UTC timestamp (`start_utc`, ...); without
+//! one the files are as they always were. `timeline.csv` and `rollovers.csv` are our
 //! additions: they hold what is needed to redraw the timeline chart from the
 //! folder alone (`hmasim plot`).
 
@@ -25,20 +28,30 @@ use serde::de::DeserializeOwned;
 
 pub use super::table::METRIC_COLUMNS;
 use super::table::{
-    EventsCsv, RolloversCsv, RunsCsv, TimelineCsv, TimeseriesCsv, WindowsCsv, columns,
+    EventsCsv, RolloversCsv, RunsCsv, TimelineCsv, TimeseriesCsv, WindowsCsv, columns, columns_at,
 };
 use crate::metrics::{BucketRecord, RunId, RunResult, StateInterval, TraceRecord, WindowRecord};
+use crate::scenario::clock::WallClock;
 
 /// The header line of the table whose rows are `T`.
 pub fn header<T: DeserializeOwned>() -> io::Result<Vec<u8>> {
     CsvWriter::new(columns::<T>()).finish()
 }
 
-/// A whole table: the header of `T`, then `rows`.
+/// A whole table: the header of `T`, then `rows` (without wall-clock
+/// columns).
 pub fn table<T: Serialize + DeserializeOwned>(
     rows: impl IntoIterator<Item = T>,
 ) -> io::Result<Vec<u8>> {
-    let mut w = CsvWriter::new(columns::<T>());
+    table_at(None, rows)
+}
+
+/// A whole table whose rows have the wall-clock columns of `clock`.
+fn table_at<T: Serialize + DeserializeOwned>(
+    clock: Option<&WallClock>,
+    rows: impl IntoIterator<Item = T>,
+) -> io::Result<Vec<u8>> {
+    let mut w = CsvWriter::new(&columns_at::<T>(clock.is_some()));
     for row in rows {
         w.record(&row);
     }
@@ -74,67 +87,110 @@ pub fn runs_csv(scenario: &str, runs: &[&RunResult]) -> io::Result<Vec<u8>> {
 }
 
 /// `windows.csv`: every failure window of every run.
-pub fn windows_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
-    table(
-        runs.iter()
-            .flat_map(|run| run.windows.iter().map(|w| WindowsCsv::new(&run.id, w))),
+pub fn windows_csv(runs: &[&RunResult], clock: Option<&WallClock>) -> io::Result<Vec<u8>> {
+    table_at(
+        clock,
+        runs.iter().flat_map(|run| {
+            run.windows
+                .iter()
+                .map(|w| WindowsCsv::new(&run.id, w).at(clock))
+        }),
     )
 }
 
 /// Appends one `windows.csv` row of run `id`.
-pub(crate) fn window_row(w: &mut CsvWriter, id: &RunId, win: &WindowRecord) {
-    w.record(&WindowsCsv::new(id, win));
+pub(crate) fn window_row(
+    w: &mut CsvWriter,
+    id: &RunId,
+    win: &WindowRecord,
+    clock: Option<&WallClock>,
+) {
+    w.record(&WindowsCsv::new(id, win).at(clock));
 }
 
 /// `timeseries.csv`: one row per bucket per run.
-pub fn timeseries_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
-    table(runs.iter().flat_map(|run| {
-        run.timeseries
-            .iter()
-            .map(|b| TimeseriesCsv::new(&run.id, b))
-    }))
+pub fn timeseries_csv(runs: &[&RunResult], clock: Option<&WallClock>) -> io::Result<Vec<u8>> {
+    table_at(
+        clock,
+        runs.iter().flat_map(|run| {
+            run.timeseries
+                .iter()
+                .map(|b| TimeseriesCsv::new(&run.id, b).at(clock))
+        }),
+    )
 }
 
 /// Appends one `timeseries.csv` row of run `id`.
-pub(crate) fn bucket_row(w: &mut CsvWriter, id: &RunId, b: &BucketRecord) {
-    w.record(&TimeseriesCsv::new(id, b));
+pub(crate) fn bucket_row(
+    w: &mut CsvWriter,
+    id: &RunId,
+    b: &BucketRecord,
+    clock: Option<&WallClock>,
+) {
+    w.record(&TimeseriesCsv::new(id, b).at(clock));
 }
 
 /// `events.csv` (`--trace`): the processed events of every run. The app pool
 /// is written by name (`app_pools` is `pool.app_pools`, which the trace
 /// indexes), like in `windows.csv`; an absent server or app pool is an empty
 /// field.
-pub fn events_csv(runs: &[&RunResult], app_pools: &[String]) -> io::Result<Vec<u8>> {
-    table(runs.iter().flat_map(|run| {
-        run.trace
-            .iter()
-            .map(|e| EventsCsv::new(&run.id, e, app_pools))
-    }))
+pub fn events_csv(
+    runs: &[&RunResult],
+    app_pools: &[String],
+    clock: Option<&WallClock>,
+) -> io::Result<Vec<u8>> {
+    table_at(
+        clock,
+        runs.iter().flat_map(|run| {
+            run.trace
+                .iter()
+                .map(|e| EventsCsv::new(&run.id, e, app_pools).at(clock))
+        }),
+    )
 }
 
 /// Appends one `events.csv` row of run `id`.
-pub(crate) fn event_row(w: &mut CsvWriter, id: &RunId, e: &TraceRecord, app_pools: &[String]) {
-    w.record(&EventsCsv::new(id, e, app_pools));
+pub(crate) fn event_row(
+    w: &mut CsvWriter,
+    id: &RunId,
+    e: &TraceRecord,
+    app_pools: &[String],
+    clock: Option<&WallClock>,
+) {
+    w.record(&EventsCsv::new(id, e, app_pools).at(clock));
 }
 
 /// `timeline.csv`: server and worker state intervals (for the timeline chart).
-pub fn timeline_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
-    table(
-        runs.iter()
-            .flat_map(|run| run.timeline.iter().map(|s| TimelineCsv::new(&run.id, s))),
+pub fn timeline_csv(runs: &[&RunResult], clock: Option<&WallClock>) -> io::Result<Vec<u8>> {
+    table_at(
+        clock,
+        runs.iter().flat_map(|run| {
+            run.timeline
+                .iter()
+                .map(|s| TimelineCsv::new(&run.id, s).at(clock))
+        }),
     )
 }
 
 /// Appends one `timeline.csv` row of run `id`.
-pub(crate) fn interval_row(w: &mut CsvWriter, id: &RunId, s: &StateInterval) {
-    w.record(&TimelineCsv::new(id, s));
+pub(crate) fn interval_row(
+    w: &mut CsvWriter,
+    id: &RunId,
+    s: &StateInterval,
+    clock: Option<&WallClock>,
+) {
+    w.record(&TimelineCsv::new(id, s).at(clock));
 }
 
 /// `rollovers.csv`: the key rollovers each run saw (for the charts).
-pub fn rollovers_csv(runs: &[&RunResult]) -> io::Result<Vec<u8>> {
-    table(
-        runs.iter()
-            .flat_map(|run| run.rollovers.iter().map(|r| RolloversCsv::new(&run.id, r))),
+pub fn rollovers_csv(runs: &[&RunResult], clock: Option<&WallClock>) -> io::Result<Vec<u8>> {
+    table_at(
+        clock,
+        runs.iter().flat_map(|run| {
+            run.rollovers
+                .iter()
+                .map(|r| RolloversCsv::new(&run.id, r).at(clock))
+        }),
     )
 }
 
@@ -143,9 +199,10 @@ pub(crate) fn rollover_rows(
     w: &mut CsvWriter,
     id: &RunId,
     rollovers: &[crate::metrics::RolloverRecord],
+    clock: Option<&WallClock>,
 ) {
     for r in rollovers {
-        w.record(&RolloversCsv::new(id, r));
+        w.record(&RolloversCsv::new(id, r).at(clock));
     }
 }
 
@@ -398,7 +455,7 @@ pub(crate) mod tests {
     fn windows_csv_exact() {
         let run = sample_run(true);
         assert_eq!(
-            text(windows_csv(&[&run])),
+            text(windows_csv(&[&run], None)),
             "seed,replication,read_session,server,app_pool,start_ms,end_ms,duration_ms,cause,updated,rollover,rejected_requests,users_affected\n\
              7,2,true,0,ews,3600000,3602000,2000,initial,true,1,1,1\n\
              7,2,true,1,\"my,pool\",7230000,9032000,1802000,ma_recycle,false,1,7,2\n"
@@ -409,7 +466,7 @@ pub(crate) mod tests {
     fn timeseries_csv_exact() {
         let run = sample_run(false);
         assert_eq!(
-            text(timeseries_csv(&[&run])),
+            text(timeseries_csv(&[&run], None)),
             "seed,replication,read_session,bucket_start_ms,requests,rejected,unavailable,servers_in_pool_min,workers_failing_max\n\
              7,2,false,0,600,0,2,2,0\n\
              7,2,false,60000,400,8,0,1,1\n"
@@ -420,7 +477,7 @@ pub(crate) mod tests {
     fn events_csv_exact() {
         let run = sample_run(false);
         assert_eq!(
-            text(events_csv(&[&run], &["ews".to_string()])),
+            text(events_csv(&[&run], &["ews".to_string()], None)),
             "time_ms,kind,server,app_pool,detail,seed,replication,read_session\n\
              0,rollover_sign,,,k1,7,2,false\n\
              5,request_rejected,1,ews,\"user \"\"3\"\"\",7,2,false\n"
@@ -431,7 +488,7 @@ pub(crate) mod tests {
     fn timeline_csv_exact() {
         let run = sample_run(false);
         assert_eq!(
-            text(timeline_csv(&[&run])),
+            text(timeline_csv(&[&run], None)),
             "seed,replication,read_session,server,app_pool,state,start_ms,end_ms\n\
              7,2,false,1,,maintenance,100,200\n\
              7,2,false,1,ews,worker_starting,200,30200\n"
@@ -442,7 +499,7 @@ pub(crate) mod tests {
     fn rollovers_csv_exact() {
         let (off, on) = (sample_run(false), sample_run(true));
         assert_eq!(
-            text(rollovers_csv(&[&off, &on])),
+            text(rollovers_csv(&[&off, &on], None)),
             "seed,replication,read_session,key,publish_ms,sign_ms,retire_previous_ms\n\
              7,2,false,1,3600000,3600000,90000000\n\
              7,2,true,1,3600000,3600000,90000000\n"
@@ -450,9 +507,58 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_start_adds_a_utc_column_after_each_millisecond_one() {
+        let clock = WallClock::parse("2026-06-01T22:00:00Z").unwrap();
+        let c = Some(&clock);
+        let (run, pools) = (sample_run(true), ["ews".to_string()]);
+        assert_eq!(
+            text(windows_csv(&[&run], c)),
+            "seed,replication,read_session,server,app_pool,start_ms,start_utc,end_ms,end_utc,duration_ms,cause,updated,rollover,rejected_requests,users_affected\n\
+             7,2,true,0,ews,3600000,2026-06-01T23:00:00.000Z,3602000,2026-06-01T23:00:02.000Z,2000,initial,true,1,1,1\n\
+             7,2,true,1,\"my,pool\",7230000,2026-06-02T00:00:30.000Z,9032000,2026-06-02T00:30:32.000Z,1802000,ma_recycle,false,1,7,2\n"
+        );
+        assert_eq!(
+            text(timeseries_csv(&[&run], c))
+                .lines()
+                .take(2)
+                .collect::<Vec<_>>(),
+            [
+                "seed,replication,read_session,bucket_start_ms,bucket_start_utc,requests,rejected,unavailable,servers_in_pool_min,workers_failing_max",
+                "7,2,true,0,2026-06-01T22:00:00.000Z,600,0,2,2,0"
+            ]
+        );
+        assert_eq!(
+            text(timeline_csv(&[&run], c)).lines().nth(2).unwrap(),
+            "7,2,true,1,ews,worker_starting,200,2026-06-01T22:00:00.200Z,30200,2026-06-01T22:00:30.200Z"
+        );
+        assert_eq!(
+            text(rollovers_csv(&[&run], c)),
+            "seed,replication,read_session,key,publish_ms,publish_utc,sign_ms,sign_utc,retire_previous_ms,retire_previous_utc\n\
+             7,2,true,1,3600000,2026-06-01T23:00:00.000Z,3600000,2026-06-01T23:00:00.000Z,90000000,2026-06-02T23:00:00.000Z\n"
+        );
+        assert_eq!(
+            text(events_csv(&[&run], &pools, c))
+                .lines()
+                .take(2)
+                .collect::<Vec<_>>(),
+            [
+                "time_ms,time_utc,kind,server,app_pool,detail,seed,replication,read_session",
+                "0,2026-06-01T22:00:00.000Z,rollover_sign,,,k1,7,2,true"
+            ]
+        );
+        // runs.csv has no instants: the same with or without a start.
+        let mut w = CsvWriter::rows_only();
+        window_row(&mut w, &run.id, &run.windows[0], c);
+        assert_eq!(
+            String::from_utf8(w.finish().unwrap()).unwrap(),
+            "7,2,true,0,ews,3600000,2026-06-01T23:00:00.000Z,3602000,2026-06-01T23:00:02.000Z,2000,initial,true,1,1,1\n"
+        );
+    }
+
+    #[test]
     fn empty_input_gives_header_only() {
         assert_eq!(
-            text(rollovers_csv(&[])),
+            text(rollovers_csv(&[], None)),
             "seed,replication,read_session,key,publish_ms,sign_ms,retire_previous_ms\n"
         );
     }

@@ -21,7 +21,7 @@ use super::de;
 use super::table::{
     CompareSummaryCsv, EventsCsv, Group, POINT_COLUMN, REPLICATIONS_COLUMN, RolloversCsv, RunsCsv,
     SweepSummaryLongCsv, Swept, TimelineCsv, TimeseriesCsv, VariantsCsv, WIDE_PARTS, WindowsCsv,
-    columns, wide_summary_column,
+    columns, columns_at, wide_summary_column,
 };
 use crate::metrics::{BucketRecord, RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
 use crate::output::csv::METRIC_COLUMNS;
@@ -500,9 +500,9 @@ fn read_rows_compat<T: DeserializeOwned, U>(
 ) -> Result<Vec<U>, ReadError> {
     let mut file = CsvFile::open(path)?;
     file.rename(renamed);
-    let required: Vec<&str> = columns::<T>()
-        .iter()
-        .copied()
+    // Wall-clock columns are there only when the scenario had a start.
+    let required: Vec<&str> = columns_at::<T>(false)
+        .into_iter()
         .filter(|c| !added.contains(c))
         .collect();
     file.require(&required)?;
@@ -867,8 +867,8 @@ mod tests {
     fn windows_round_trip() {
         let d = TempDir::new("windows");
         let (off, on) = (sample_run(false), sample_run(true));
-        let bytes = w::windows_csv(&[&off, &on]).unwrap();
-        assert_eq!(header_of(&bytes), columns::<WindowsCsv>());
+        let bytes = w::windows_csv(&[&off, &on], None).unwrap();
+        assert_eq!(header_of(&bytes), columns_at::<WindowsCsv>(false));
         let path = d.file("windows.csv", &bytes);
         let rows = read_windows(&path).unwrap();
         let mut seen = Vec::new();
@@ -936,8 +936,8 @@ mod tests {
     fn timeseries_round_trip() {
         let d = TempDir::new("timeseries");
         let (off, on) = (sample_run(false), sample_run(true));
-        let bytes = w::timeseries_csv(&[&off, &on]).unwrap();
-        assert_eq!(header_of(&bytes), columns::<TimeseriesCsv>());
+        let bytes = w::timeseries_csv(&[&off, &on], None).unwrap();
+        assert_eq!(header_of(&bytes), columns_at::<TimeseriesCsv>(false));
         let path = d.file("timeseries.csv", &bytes);
         let all = read_timeseries(&path, |_| true).unwrap();
         let expected: Vec<BucketRow> = [&off, &on]
@@ -978,8 +978,8 @@ mod tests {
     fn timeline_round_trip() {
         let d = TempDir::new("timeline");
         let (off, on) = (sample_run(false), sample_run(true));
-        let bytes = w::timeline_csv(&[&off, &on]).unwrap();
-        assert_eq!(header_of(&bytes), columns::<TimelineCsv>());
+        let bytes = w::timeline_csv(&[&off, &on], None).unwrap();
+        assert_eq!(header_of(&bytes), columns_at::<TimelineCsv>(false));
         let rows = read_timeline(&d.file("timeline.csv", &bytes), |_| true).unwrap();
         let expected: Vec<TimelineRow> = [&off, &on]
             .iter()
@@ -997,8 +997,8 @@ mod tests {
     fn rollovers_round_trip() {
         let d = TempDir::new("rollovers");
         let (off, on) = (sample_run(false), sample_run(true));
-        let bytes = w::rollovers_csv(&[&off, &on]).unwrap();
-        assert_eq!(header_of(&bytes), columns::<RolloversCsv>());
+        let bytes = w::rollovers_csv(&[&off, &on], None).unwrap();
+        assert_eq!(header_of(&bytes), columns_at::<RolloversCsv>(false));
         let rows = read_rollovers(&d.file("rollovers.csv", &bytes)).unwrap();
         let expected: Vec<RolloverRow> = [&off, &on]
             .iter()
@@ -1016,8 +1016,8 @@ mod tests {
         let d = TempDir::new("events");
         let run = sample_run(true);
         let pools = ["ews".to_string()];
-        let bytes = w::events_csv(&[&run], &pools).unwrap();
-        assert_eq!(header_of(&bytes), columns::<EventsCsv>());
+        let bytes = w::events_csv(&[&run], &pools, None).unwrap();
+        assert_eq!(header_of(&bytes), columns_at::<EventsCsv>(false));
         let rows = read_events(&d.file("events.csv", &bytes)).unwrap();
         let expected: Vec<EventsCsv<'_>> = run
             .trace
@@ -1028,6 +1028,32 @@ mod tests {
         assert_eq!(rows[1].app_pool.as_deref(), Some("ews"));
         assert_eq!(rows[1].detail, "user \"3\"");
         assert_eq!((rows[0].server, rows[0].id()), (None, run.id));
+    }
+
+    #[test]
+    fn wall_clock_columns_are_read_when_there_and_checked() {
+        let d = TempDir::new("utc");
+        let clock = crate::scenario::clock::WallClock::parse("2026-06-01T00:00:00Z").unwrap();
+        let (off, on) = (sample_run(false), sample_run(true));
+        let plain =
+            read_windows(&d.file("plain.csv", &w::windows_csv(&[&off, &on], None).unwrap()));
+        let bytes = w::windows_csv(&[&off, &on], Some(&clock)).unwrap();
+        assert_eq!(header_of(&bytes), columns::<WindowsCsv>());
+        let dated = read_windows(&d.file("dated.csv", &bytes));
+        assert_eq!(plain.unwrap(), dated.unwrap());
+        let bytes = w::timeline_csv(&[&on], Some(&clock)).unwrap();
+        let rows = read_timeline(&d.file("timeline.csv", &bytes), |_| true).unwrap();
+        assert_eq!(rows.len(), on.timeline.len());
+        // A wall-clock cell that is not a timestamp is refused where it is.
+        let text = String::from_utf8(w::rollovers_csv(&[&on], Some(&clock)).unwrap()).unwrap();
+        let bad = text.replacen("2026-06-01T01:00:00.000Z", "yesterday", 1);
+        let e = read_rollovers(&d.file("rollovers.csv", bad.as_bytes()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2, column 6 (`publish_utc`): expected an RFC 3339 timestamp"),
+            "{e}"
+        );
     }
 
     #[test]

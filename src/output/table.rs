@@ -10,6 +10,11 @@
 //! fingerprints as [`Hex`]. Strings are [`Cow`]s so that a writer borrows
 //! and a reader owns.
 //!
+//! With `simulation.start` set, the per-run tables have a wall-clock column
+//! ([`Utc`], named `*_utc`: [`is_wall_clock`]) after each millisecond one;
+//! without a start these fields are `None`, not written, and left out of
+//! the header ([`columns_at`]), so such folders stay as they were.
+//!
 //! Tables with a variable part (the swept keys of `sweep.csv` and
 //! `sweep_summary_long.csv`) are a [`Swept`] prefix before a record type;
 //! `sweep_summary.csv` and `compare.csv`, wide tables whose column names
@@ -26,6 +31,7 @@ use crate::metrics::{
     BucketRecord, RolloverRecord, RunId, SpawnCause, StateInterval, StateKind, TraceRecord,
     WindowRecord,
 };
+use crate::scenario::clock::WallClock;
 
 /// The columns of the table whose rows are `T`, in order: the names of its
 /// fields (read from `T`'s derived `Deserialize`, which lists them).
@@ -61,6 +67,61 @@ impl<'de> Deserializer<'de> for FieldNames<'_> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
         tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// Whether `column` is a wall-clock column (`start_utc`, ...): written only
+/// when the scenario has a `simulation.start`, and never required by a reader.
+pub fn is_wall_clock(column: &str) -> bool {
+    column.ends_with("_utc")
+}
+
+/// The columns of the table whose rows are `T`, without the wall-clock
+/// ones unless `wall_clock` (the scenario has a start).
+pub fn columns_at<T: de::DeserializeOwned>(wall_clock: bool) -> Vec<&'static str> {
+    columns::<T>()
+        .iter()
+        .copied()
+        .filter(|c| wall_clock || !is_wall_clock(c))
+        .collect()
+}
+
+/// An instant in UTC, to the millisecond, always with three decimals
+/// (`2026-06-01T04:00:00.000Z`): one width, so that the column sorts as
+/// text in time order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Utc(pub jiff::Timestamp);
+
+impl Utc {
+    /// The instant `ms` after the start of `clock`, if there is a clock.
+    pub fn of(clock: Option<&WallClock>, ms: u64) -> Option<Utc> {
+        clock.map(|c| Utc(c.at(ms)))
+    }
+}
+
+impl Serialize for Utc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{:.3}", self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Utc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct UtcVisitor;
+        impl Visitor<'_> for UtcVisitor {
+            type Value = Utc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 timestamp")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Utc, E> {
+                s.parse().map(Utc).map_err(|_| {
+                    E::custom(format!(
+                        "expected an RFC 3339 timestamp such as 2026-06-01T00:00:00.000Z, found `{s}`"
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(UtcVisitor)
     }
 }
 
@@ -258,8 +319,14 @@ pub struct WindowsCsv<'a> {
     pub app_pool: Cow<'a, str>,
     /// First rejected request [ms].
     pub start_ms: u64,
+    /// `start_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_utc: Option<Utc>,
     /// End [ms].
     pub end_ms: u64,
+    /// `end_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_utc: Option<Utc>,
     /// `end_ms - start_ms`.
     pub duration_ms: u64,
     /// What spawned the process.
@@ -295,7 +362,9 @@ impl<'a> WindowsCsv<'a> {
             server: w.server,
             app_pool: Cow::Borrowed(&w.app_pool),
             start_ms: w.start_ms,
+            start_utc: None,
             end_ms: w.end_ms,
+            end_utc: None,
             duration_ms: w.duration_ms(),
             cause: w.cause,
             updated: w.updated,
@@ -303,6 +372,13 @@ impl<'a> WindowsCsv<'a> {
             rejected_requests: w.rejected_requests,
             users_affected: w.users_affected,
         }
+    }
+
+    /// With the wall-clock columns of `clock`, if any.
+    pub fn at(mut self, clock: Option<&WallClock>) -> Self {
+        self.start_utc = Utc::of(clock, self.start_ms);
+        self.end_utc = Utc::of(clock, self.end_ms);
+        self
     }
 
     /// The run and the window (`duration_ms` is implied by the bounds).
@@ -335,6 +411,9 @@ pub struct TimeseriesCsv {
     pub read_session: bool,
     /// Bucket start [ms].
     pub bucket_start_ms: u64,
+    /// `bucket_start_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_start_utc: Option<Utc>,
     /// Requests resolved in the bucket.
     pub requests: u64,
     /// Of which rejected.
@@ -362,12 +441,19 @@ impl TimeseriesCsv {
             replication: id.replication,
             read_session: id.read_session,
             bucket_start_ms: b.bucket_start_ms,
+            bucket_start_utc: None,
             requests: b.requests,
             rejected: b.rejected,
             unavailable: b.unavailable,
             servers_in_pool_min: b.servers_in_pool,
             workers_failing_max: b.workers_failing,
         }
+    }
+
+    /// With the wall-clock column of `clock`, if any.
+    pub fn at(mut self, clock: Option<&WallClock>) -> Self {
+        self.bucket_start_utc = Utc::of(clock, self.bucket_start_ms);
+        self
     }
 
     /// The run and the bucket.
@@ -402,8 +488,14 @@ pub struct TimelineCsv<'a> {
     pub state: StateKind,
     /// Start [ms].
     pub start_ms: u64,
+    /// `start_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_utc: Option<Utc>,
     /// End [ms].
     pub end_ms: u64,
+    /// `end_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_utc: Option<Utc>,
 }
 
 impl<'a> TimelineCsv<'a> {
@@ -417,8 +509,17 @@ impl<'a> TimelineCsv<'a> {
             app_pool: Cow::Borrowed(&s.app_pool),
             state: s.state,
             start_ms: s.start_ms,
+            start_utc: None,
             end_ms: s.end_ms,
+            end_utc: None,
         }
+    }
+
+    /// With the wall-clock columns of `clock`, if any.
+    pub fn at(mut self, clock: Option<&WallClock>) -> Self {
+        self.start_utc = Utc::of(clock, self.start_ms);
+        self.end_utc = Utc::of(clock, self.end_ms);
+        self
     }
 
     /// The run and the interval.
@@ -448,10 +549,19 @@ pub struct RolloversCsv {
     pub key: u32,
     /// kn entered the metadata [ms].
     pub publish_ms: u64,
+    /// `publish_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_utc: Option<Utc>,
     /// kn starts signing [ms].
     pub sign_ms: u64,
+    /// `sign_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_utc: Option<Utc>,
     /// k(n-1) leaves the metadata [ms].
     pub retire_previous_ms: u64,
+    /// `retire_previous_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retire_previous_utc: Option<Utc>,
 }
 
 impl RolloversCsv {
@@ -463,9 +573,20 @@ impl RolloversCsv {
             read_session: id.read_session,
             key: r.key,
             publish_ms: r.publish_ms,
+            publish_utc: None,
             sign_ms: r.sign_ms,
+            sign_utc: None,
             retire_previous_ms: r.retire_previous_ms,
+            retire_previous_utc: None,
         }
+    }
+
+    /// With the wall-clock columns of `clock`, if any.
+    pub fn at(mut self, clock: Option<&WallClock>) -> Self {
+        self.publish_utc = Utc::of(clock, self.publish_ms);
+        self.sign_utc = Utc::of(clock, self.sign_ms);
+        self.retire_previous_utc = Utc::of(clock, self.retire_previous_ms);
+        self
     }
 
     /// The run and the rollover.
@@ -486,6 +607,9 @@ impl RolloversCsv {
 pub struct EventsCsv<'a> {
     /// When [ms].
     pub time_ms: u64,
+    /// `time_ms` in UTC (with a start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_utc: Option<Utc>,
     /// Event kind.
     pub kind: Cow<'a, str>,
     /// The server concerned, if any.
@@ -516,6 +640,7 @@ impl<'a> EventsCsv<'a> {
             );
         EventsCsv {
             time_ms: e.time_ms,
+            time_utc: None,
             kind: Cow::Borrowed(e.kind),
             server: e.server,
             app_pool,
@@ -529,6 +654,12 @@ impl<'a> EventsCsv<'a> {
     /// The run this row belongs to.
     pub fn id(&self) -> RunId {
         key(self.seed, self.replication, self.read_session)
+    }
+
+    /// With the wall-clock column of `clock`, if any.
+    pub fn at(mut self, clock: Option<&WallClock>) -> Self {
+        self.time_utc = Utc::of(clock, self.time_ms);
+        self
     }
 }
 
@@ -781,9 +912,29 @@ mod tests {
                 "read_session",
                 "key",
                 "publish_ms",
+                "publish_utc",
+                "sign_ms",
+                "sign_utc",
+                "retire_previous_ms",
+                "retire_previous_utc"
+            ]
+        );
+        // Without a start, the wall-clock columns are left out.
+        assert_eq!(
+            columns_at::<RolloversCsv>(false),
+            [
+                "seed",
+                "replication",
+                "read_session",
+                "key",
+                "publish_ms",
                 "sign_ms",
                 "retire_previous_ms"
             ]
+        );
+        assert_eq!(
+            columns_at::<TimeseriesCsv>(true)[3..5],
+            ["bucket_start_ms", "bucket_start_utc"]
         );
         assert_eq!(
             columns::<SweepSummaryLongCsv>(),
@@ -791,6 +942,34 @@ mod tests {
         );
         // Not a struct: no columns.
         assert!(columns::<u64>().is_empty());
+    }
+
+    #[test]
+    fn each_wall_clock_column_follows_its_millisecond_column() {
+        let tables = [
+            columns::<WindowsCsv>(),
+            columns::<TimeseriesCsv>(),
+            columns::<TimelineCsv>(),
+            columns::<RolloversCsv>(),
+            columns::<EventsCsv>(),
+        ];
+        let mut seen = 0;
+        for cols in tables {
+            for (i, c) in cols.iter().enumerate().filter(|(_, c)| is_wall_clock(c)) {
+                let ms = c.replace("_utc", "_ms");
+                assert_eq!(cols[i - 1], ms, "{cols:?}");
+                seen += 1;
+            }
+            // Every millisecond instant has one (durations do not).
+            for c in cols
+                .iter()
+                .filter(|c| c.ends_with("_ms") && **c != "duration_ms")
+            {
+                assert!(cols.contains(&c.replace("_ms", "_utc").as_str()), "{c}");
+            }
+        }
+        assert_eq!(seen, 9);
+        assert!(!columns::<RunsCsv>().iter().any(|c| is_wall_clock(c)));
     }
 
     #[test]

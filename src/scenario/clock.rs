@@ -10,7 +10,7 @@
 
 use super::values::ValueError;
 use crate::engine::Millis;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What `simulation.start` and a timestamp cell accept, for messages.
 pub const TIMESTAMP_EXPECTED: &str = "an RFC 3339 timestamp with a UTC offset, such as \"2026-06-01T00:00:00Z\" or \"2026-06-01T02:00:00+02:00\"";
@@ -48,6 +48,14 @@ impl WallClock {
         })
     }
 
+    /// The instant of offset `ms` from the start (jiff's last instant, in
+    /// the year 9999, for an offset beyond it: no scenario gets there).
+    pub fn at(&self, ms: Millis) -> jiff::Timestamp {
+        let offset = i64::try_from(ms).unwrap_or(i64::MAX);
+        jiff::Timestamp::from_millisecond(self.start.as_millisecond().saturating_add(offset))
+            .unwrap_or(jiff::Timestamp::MAX)
+    }
+
     /// The UTC timestamp of offset `ms` from the start (`2026-06-01T04:00:00Z`,
     /// with milliseconds only when they are not zero).
     pub fn format(&self, ms: Millis) -> String {
@@ -65,6 +73,18 @@ impl Serialize for WallClock {
     /// As written in a scenario file: the RFC 3339 text.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.start.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for WallClock {
+    /// The RFC 3339 text [`WallClock::parse`] reads (a manifest's `start`).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        WallClock::parse(&text).map_err(|e| match e {
+            ValueError::Bad { message, .. } | ValueError::OutOfRange { message, .. } => {
+                serde::de::Error::custom(message)
+            }
+        })
     }
 }
 
@@ -132,6 +152,17 @@ mod tests {
         assert!(err("2026-06-01T00:00:00.0001Z").contains("finer than a millisecond"));
         assert!(err("2026-13-01T00:00:00Z").contains("not a timestamp"));
         assert!(WallClock::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn a_start_reads_back_as_written() {
+        let c = WallClock::parse("2026-06-01T02:00:00+02:00").unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, "\"2026-06-01T00:00:00Z\"");
+        assert_eq!(serde_json::from_str::<WallClock>(&json).unwrap(), c);
+        assert!(serde_json::from_str::<WallClock>("\"2026-06-01\"").is_err());
+        assert_eq!(c.at(1_500).to_string(), "2026-06-01T00:00:01.5Z");
+        assert_eq!(c.at(u64::MAX), jiff::Timestamp::MAX);
     }
 
     #[test]

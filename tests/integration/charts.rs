@@ -19,6 +19,7 @@ use hmasim::output::atomic::write_file;
 use hmasim::output::charts::{ChartOptions, draw_all};
 use hmasim::output::csv;
 use hmasim::output::report::{ReportInfo, write_report};
+use hmasim::scenario::clock::WallClock;
 
 const S: u64 = 1000;
 const M: u64 = 60 * S;
@@ -35,26 +36,35 @@ fn folder(name: &str) -> PathBuf {
 
 /// Writes the CSVs of `runs` as a run would.
 fn write_csvs(dir: &Path, scenario: &str, runs: &[RunResult]) {
+    write_csvs_at(dir, scenario, runs, None);
+}
+
+/// Writes the CSVs of `runs` as a run of a scenario with the start `clock` would.
+fn write_csvs_at(dir: &Path, scenario: &str, runs: &[RunResult], clock: Option<&WallClock>) {
     let refs: Vec<&RunResult> = runs.iter().collect();
     write_file(
         &dir.join("runs.csv"),
         &csv::runs_csv(scenario, &refs).unwrap(),
     )
     .unwrap();
-    write_file(&dir.join("windows.csv"), &csv::windows_csv(&refs).unwrap()).unwrap();
+    write_file(
+        &dir.join("windows.csv"),
+        &csv::windows_csv(&refs, clock).unwrap(),
+    )
+    .unwrap();
     write_file(
         &dir.join("timeseries.csv"),
-        &csv::timeseries_csv(&refs).unwrap(),
+        &csv::timeseries_csv(&refs, clock).unwrap(),
     )
     .unwrap();
     write_file(
         &dir.join("timeline.csv"),
-        &csv::timeline_csv(&refs).unwrap(),
+        &csv::timeline_csv(&refs, clock).unwrap(),
     )
     .unwrap();
     write_file(
         &dir.join("rollovers.csv"),
-        &csv::rollovers_csv(&refs).unwrap(),
+        &csv::rollovers_csv(&refs, clock).unwrap(),
     )
     .unwrap();
 }

@@ -433,3 +433,144 @@ fn a_swept_history_file_is_copied_per_point_under_unique_names() {
         "{rerun:?}"
     );
 }
+
+/// Checks that every `X_utc` column of the CSV at `path` is its `X_ms`
+/// column after `start`, and returns how many such cells there were.
+fn check_wall_clock(path: &Path, start: &str) -> usize {
+    let clock = hmasim::scenario::clock::WallClock::parse(start).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let pairs: Vec<(usize, usize)> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.ends_with("_utc"))
+        .map(|(i, c)| {
+            let ms = c.replace("_utc", "_ms");
+            (header.iter().position(|h| *h == ms).unwrap(), i)
+        })
+        .collect();
+    assert!(!pairs.is_empty(), "{}: {header:?}", path.display());
+    let mut cells = 0;
+    for line in lines {
+        // No quoted cells here: app pools are plain names.
+        let row: Vec<&str> = line.split(',').collect();
+        for &(ms, utc) in &pairs {
+            let at = clock.at(row[ms].parse().unwrap());
+            assert_eq!(row[utc], format!("{at:.3}"), "{}: {line}", path.display());
+            cells += 1;
+        }
+    }
+    cells
+}
+
+#[test]
+fn a_start_dates_every_instant_of_the_per_run_files() {
+    let dir = temp_dir("history-wall-clock");
+    let events = "at,kind,server,app_pool,duration\n2026-06-02T02:00:00+02:00,ma_recycle,0,ews,\n\
+                  1d 2h,maintenance,1,,90m\n";
+    std::fs::write(dir.join("events.csv"), events).unwrap();
+    let dated = HEAD.replace(
+        "horizon = \"3d\"",
+        "horizon = \"3d\"\nstart = \"2026-06-01T22:00:00Z\"",
+    ) + "[history]\nevents = \"events.csv\"\n[[issuer.rollover]]\nat = \"1d\"\n";
+    std::fs::write(dir.join("dated.toml"), &dated).unwrap();
+    // The same history in offsets, without a start.
+    std::fs::write(
+        dir.join("offsets.csv"),
+        events.replace("2026-06-02T02:00:00+02:00", "2h"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("plain.toml"),
+        HEAD.to_string()
+            + "[history]\nevents = \"offsets.csv\"\n[[issuer.rollover]]\nat = \"1d\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| assert_code(&hmasim(&dir, args), 0);
+    run(&[
+        "run",
+        "dated.toml",
+        "--trace",
+        "--out",
+        "dated",
+        "--no-charts",
+        "-q",
+    ]);
+    run(&[
+        "run",
+        "plain.toml",
+        "--trace",
+        "--out",
+        "plain",
+        "--no-charts",
+        "-q",
+    ]);
+    for f in [
+        "timeseries.csv",
+        "timeline.csv",
+        "rollovers.csv",
+        "events.csv",
+    ] {
+        assert!(
+            check_wall_clock(&dir.join("dated").join(f), "2026-06-01T22:00:00Z") > 0,
+            "{f}"
+        );
+        let plain = std::fs::read_to_string(dir.join("plain").join(f)).unwrap();
+        assert!(!plain.contains("_utc"), "{f}: {plain}");
+    }
+    let header = std::fs::read_to_string(dir.join("dated/windows.csv")).unwrap();
+    assert!(header.starts_with(
+        "seed,replication,read_session,server,app_pool,start_ms,start_utc,end_ms,end_utc,duration_ms,"
+    ));
+    let manifest = std::fs::read_to_string(dir.join("dated/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"start\": \"2026-06-01T22:00:00Z\""),
+        "{manifest}"
+    );
+    // The other files do not change with a start.
+    assert_code(&hmasim(&dir, &["diff", "dated", "plain"]), 0);
+
+    // Each point of a sweep over the start has its own dates; shards of it
+    // merge to the same bytes.
+    let vary = "simulation.start=2026-06-01T22:00:00Z,2026-01-01T00:00:00+01:00";
+    run(&[
+        "run",
+        "dated.toml",
+        "--vary",
+        vary,
+        "--out",
+        "sweep",
+        "--no-charts",
+        "-q",
+    ]);
+    let timeline = dir.join("sweep/point-001/timeline.csv");
+    assert!(check_wall_clock(&timeline, "2025-12-31T23:00:00Z") > 0);
+    for k in ["0", "1", "2"] {
+        let shard = format!("{k}/3");
+        let out = format!("s{k}");
+        run(&[
+            "run",
+            "dated.toml",
+            "--vary",
+            vary,
+            "--shard",
+            &shard,
+            "--out",
+            &out,
+            "-q",
+        ]);
+    }
+    run(&["merge", "s0", "s1", "s2", "--out", "merged", "--no-charts"]);
+    for f in [
+        "point-000/timeline.csv",
+        "point-001/timeline.csv",
+        "point-001/rollovers.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(dir.join("sweep").join(f)).unwrap(),
+            std::fs::read(dir.join("merged").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
