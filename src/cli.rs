@@ -1100,6 +1100,7 @@ fn draw<S>(
         zoom: zoom.map(|(f, t)| (f.unwrap_or(0), t.unwrap_or(p.horizon_ms))),
         hold_ms: p.failed_update_hold_ms,
         horizon_ms: Some(p.horizon_ms),
+        start: p.start,
     };
     let mut targets = Vec::new();
     if only.is_none() {

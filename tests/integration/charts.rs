@@ -418,6 +418,62 @@ fn timeline_svg_matches_golden_and_is_deterministic() {
     );
 }
 
+/// The text of every `<text>` element of an SVG, in order.
+fn svg_texts(svg: &str) -> Vec<&str> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .and_then(|(_, rest)| rest.split_once("</text>"))
+        })
+        .map(|(text, _)| text.trim())
+        .collect()
+}
+
+#[test]
+fn with_a_start_the_time_axes_show_utc_dates_and_times() {
+    let dir = folder("o1-dated");
+    let clock = WallClock::parse("2026-06-01T22:00:00Z").unwrap();
+    write_csvs_at(&dir, "o1", &[o1(false), o1(true)], Some(&clock));
+    let options = ChartOptions {
+        start: Some(clock),
+        ..ChartOptions::default()
+    };
+    draw_all(&dir, &options).unwrap();
+    let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
+    let texts = svg_texts(&timeline);
+    // Ticks on whole UTC hours, the date at midnight; the axis names the dates.
+    for label in ["22:00", "23:00", "Jun 2", "01:00"] {
+        assert!(texts.contains(&label), "no tick {label}: {texts:?}");
+    }
+    assert!(
+        texts.contains(&"date and time (UTC), 2026-06-01 to 2026-06-02"),
+        "{texts:?}"
+    );
+    assert!(!timeline.contains("time since start"), "{texts:?}");
+    let rejections = fs::read_to_string(dir.join("rejections.svg")).unwrap();
+    let texts = svg_texts(&rejections);
+    assert!(texts.contains(&"Jun 2"), "{texts:?}");
+    assert!(!rejections.contains("time since start"), "{texts:?}");
+
+    // A chosen range is dated in the subtitles too.
+    let zoomed = ChartOptions {
+        zoom: Some((2 * H, 3 * H)),
+        start: Some(clock),
+        ..ChartOptions::default()
+    };
+    draw_all(&dir, &zoomed).unwrap();
+    let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
+    assert!(
+        timeline.contains("2026-06-02 00:00 to 01:00 UTC, 2h to 3h of 4h (chosen range)"),
+        "{:?}",
+        svg_texts(&timeline)
+    );
+    let texts = svg_texts(&timeline);
+    assert!(texts.contains(&"time (UTC), 2026-06-02"), "{texts:?}");
+    assert!(texts.contains(&"00:30"), "{texts:?}");
+}
+
 #[test]
 fn explicit_zoom_and_hold_are_used() {
     let dir = folder("o1-zoom");
@@ -425,7 +481,7 @@ fn explicit_zoom_and_hold_are_used() {
     let options = ChartOptions {
         zoom: Some((2 * H, 3 * H)),
         hold_ms: 20 * M,
-        horizon_ms: None,
+        ..ChartOptions::default()
     };
     draw_all(&dir, &options).unwrap();
     let timeline = fs::read_to_string(dir.join("timeline.svg")).unwrap();
@@ -456,7 +512,7 @@ fn explicit_zoom_and_hold_are_used() {
     let bad = ChartOptions {
         zoom: Some((3 * H, 2 * H)),
         hold_ms: 20 * M,
-        horizon_ms: None,
+        ..ChartOptions::default()
     };
     let err = draw_all(&dir, &bad).unwrap_err();
     let failed: Vec<&str> = err.failures.iter().map(|f| f.chart.as_str()).collect();

@@ -7,6 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{DrawError, FAMILY, WIDTH};
 use crate::engine::time::format_duration;
+use crate::scenario::clock::WallClock;
 
 /// Flag off (write session).
 pub(crate) const OFF_COLOR: RGBColor = RGBColor(213, 94, 0);
@@ -305,44 +306,234 @@ pub(crate) fn draw_empty<DB: DrawingBackend>(
 // ---------------------------------------------------------------------------
 // Time and numbers.
 
-/// The unit of a time axis, chosen from the span shown.
+/// The unit of a time axis, chosen from the span shown; with a
+/// `simulation.start`, dated: ticks fall on whole UTC hours and days and
+/// are labelled with the time of day, or the date at midnight.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct TimeAxis {
     /// Milliseconds per axis unit.
     pub unit_ms: f64,
     /// Unit symbol.
     pub unit: &'static str,
+    /// The start of the run, if known: the axis is dated.
+    clock: Option<WallClock>,
+    /// Added to every instant before it becomes an axis value: the start's
+    /// time of day in UTC, so that axis values count from the midnight
+    /// before the start and whole values are whole hours and days.
+    shift_ms: u64,
 }
+
+const DAY: u64 = 86_400_000;
 
 impl TimeAxis {
     /// Minutes up to 4 h, hours up to 4 days, days beyond.
     pub fn for_span(span_ms: u64) -> TimeAxis {
         if span_ms <= 4 * 3_600_000 {
-            TimeAxis {
-                unit_ms: 60_000.0,
-                unit: "min",
-            }
-        } else if span_ms <= 4 * 86_400_000 {
-            TimeAxis {
-                unit_ms: 3_600_000.0,
-                unit: "h",
-            }
+            TimeAxis::of_unit(60_000.0, "min")
+        } else if span_ms <= 4 * DAY {
+            TimeAxis::of_unit(3_600_000.0, "h")
         } else {
-            TimeAxis {
-                unit_ms: 86_400_000.0,
-                unit: "d",
-            }
+            TimeAxis::of_unit(86_400_000.0, "d")
         }
+    }
+
+    /// An axis of `unit_ms` per unit, named `unit`, not dated.
+    pub fn of_unit(unit_ms: f64, unit: &'static str) -> TimeAxis {
+        TimeAxis {
+            unit_ms,
+            unit,
+            clock: None,
+            shift_ms: 0,
+        }
+    }
+
+    /// The axis dated from `clock` (`simulation.start`), if there is one.
+    pub fn dated(mut self, clock: Option<WallClock>) -> TimeAxis {
+        self.clock = clock;
+        self.shift_ms = clock.map_or(0, |c| {
+            c.start().as_millisecond().rem_euclid(DAY as i64) as u64
+        });
+        self
+    }
+
+    /// The x coordinate from `from` to `to` [ms].
+    pub fn coord(&self, from: u64, to: u64) -> TimeRange {
+        TimeRange {
+            inner: (self.x(from)..self.x(to)).into(),
+            axis: *self,
+        }
+    }
+
+    /// Whether the axis shows dates and times of day.
+    pub fn is_dated(&self) -> bool {
+        self.clock.is_some()
     }
 
     /// An instant in axis units.
     pub fn x(&self, ms: u64) -> f64 {
-        ms as f64 / self.unit_ms
+        ms.saturating_add(self.shift_ms) as f64 / self.unit_ms
     }
 
     /// The axis description.
     pub fn desc(&self) -> String {
-        format!("time since start [{}]", self.unit)
+        match self.clock {
+            Some(_) => "time (UTC)".to_string(),
+            None => format!("time since start [{}]", self.unit),
+        }
+    }
+
+    /// The axis description for `range` [ms]: with a start, the dates it
+    /// covers (tick labels show only times of day between midnights).
+    pub fn desc_of(&self, range: (u64, u64)) -> String {
+        let Some(clock) = self.clock else {
+            return self.desc();
+        };
+        let first = utc(clock.at(range.0));
+        // The range ends before its end instant.
+        let last = utc(clock.at(range.1.saturating_sub(1).max(range.0)));
+        if first.date() == last.date() {
+            format!("time (UTC), {}", first.date())
+        } else {
+            format!("date and time (UTC), {} to {}", first.date(), last.date())
+        }
+    }
+
+    /// The tick label of axis value `v`: a number of units, or with a
+    /// start the date at a UTC midnight and the time of day otherwise
+    /// (`Apr 15`, `22:00`, `22:10:30`).
+    pub fn label(&self, v: f64, numbers: &dyn Fn(&f64) -> String) -> String {
+        let Some(clock) = self.clock else {
+            return numbers(&v);
+        };
+        let ms = (v * self.unit_ms).round() as i64 - self.shift_ms as i64;
+        let instant = clock.start().as_millisecond().saturating_add(ms).clamp(
+            jiff::Timestamp::MIN.as_millisecond(),
+            jiff::Timestamp::MAX.as_millisecond(),
+        );
+        let Ok(t) = jiff::Timestamp::from_millisecond(instant) else {
+            return numbers(&v);
+        };
+        wall_label(utc(t))
+    }
+}
+
+/// The x coordinate of a [`TimeAxis`]: plotters' own `f64` axis, whose
+/// ticks it keeps, except on a dated axis, whose ticks fall on whole
+/// seconds, minutes, hours or days of UTC (plotters' steps of 1, 2 and 5
+/// units would put them at 22:30, 23:20, 00:10).
+pub(crate) struct TimeRange {
+    inner: plotters::coord::types::RangedCoordf64,
+    axis: TimeAxis,
+}
+
+/// Tick steps of a dated axis [ms]; beyond the last, doublings of it.
+const STEPS: [u64; 21] = [
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    15_000,
+    30_000,
+    60_000,
+    120_000,
+    300_000,
+    600_000,
+    900_000,
+    1_800_000,
+    3_600_000,
+    7_200_000,
+    10_800_000,
+    21_600_000,
+    43_200_000,
+    DAY,
+    2 * DAY,
+    7 * DAY,
+    14 * DAY,
+];
+
+impl TimeRange {
+    /// Ticks at multiples of the smallest step that gives at most `max`
+    /// of them (axis values count from a UTC midnight: see [`TimeAxis`]).
+    fn dated_ticks(&self, max: usize) -> Vec<f64> {
+        let range = self.inner.range();
+        let unit = self.axis.unit_ms;
+        let lo = (range.start * unit).ceil().max(0.0) as u64;
+        let hi = (range.end * unit).floor().max(0.0) as u64;
+        if max == 0 || hi < lo {
+            return Vec::new();
+        }
+        // Multiples of `step` in [lo, hi].
+        let count = |step: u64| (hi / step + 1).saturating_sub(lo.div_ceil(step));
+        let mut step = STEPS[0];
+        let mut i = 0;
+        while count(step) > max as u64 {
+            i += 1;
+            step = STEPS.get(i).copied().unwrap_or(step.saturating_mul(2));
+        }
+        let first = lo.div_ceil(step) * step;
+        (0..)
+            .map(|k| first + k * step)
+            .take_while(|&t| t <= hi)
+            .map(|t| t as f64 / unit)
+            .collect()
+    }
+}
+
+impl Ranged for TimeRange {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if !self.axis.is_dated() {
+            return self.inner.key_points(hint);
+        }
+        if hint.weight().allow_light_points() {
+            return Vec::new();
+        }
+        self.dated_ticks(hint.max_num_points())
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+/// The UTC date and time `ms` after the start of `clock`, for captions:
+/// `2026-04-15 22:00`, with seconds and milliseconds only when not zero.
+pub(crate) fn wall_text(clock: &WallClock, ms: u64) -> String {
+    let t = utc(clock.at(ms));
+    let mut text = format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute());
+    match (t.second(), t.millisecond()) {
+        (0, 0) => {}
+        (s, 0) => text.push_str(&format!(":{s:02}")),
+        (s, ms) => text.push_str(&format!(":{s:02}.{ms:03}")),
+    }
+    text
+}
+
+/// `t` as a UTC date and time.
+fn utc(t: jiff::Timestamp) -> jiff::civil::DateTime {
+    jiff::tz::Offset::UTC.to_datetime(t)
+}
+
+/// A tick label: `Apr 15` at midnight, `22:00`, or `22:10:30` within a
+/// minute.
+fn wall_label(t: jiff::civil::DateTime) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (h, m, s) = (t.hour(), t.minute(), t.second());
+    if (h, m, s, t.millisecond()) == (0, 0, 0, 0) {
+        let month = MONTHS[usize::try_from(t.month() - 1).unwrap_or(0).min(11)];
+        format!("{month} {}", t.day())
+    } else if s == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
     }
 }
 
@@ -466,5 +657,65 @@ mod tests {
         assert_eq!(fmt_value(12.345), "12.35");
         assert_eq!(fmt_value(-0.0001), "0.000");
         assert_eq!(fmt_value(3.0), "3");
+    }
+
+    #[test]
+    fn dated_axes_tick_on_whole_utc_hours_and_label_midnights_with_the_date() {
+        let clock = WallClock::parse("2026-04-14T22:30:00Z").unwrap();
+        let numbers = |v: &f64| format!("{v}");
+        // Hours: the axis counts from the midnight before the start.
+        let axis = TimeAxis::for_span(2 * DAY).dated(Some(clock));
+        assert_eq!(axis.x(0), 22.5);
+        assert_eq!(axis.x(90 * 60_000), 24.0);
+        assert_eq!(axis.label(23.0, &numbers), "23:00");
+        assert_eq!(axis.label(24.0, &numbers), "Apr 15");
+        assert_eq!(axis.label(46.0, &numbers), "22:00");
+        assert_eq!(axis.desc(), "time (UTC)");
+        assert_eq!(
+            axis.desc_of((0, DAY)),
+            "date and time (UTC), 2026-04-14 to 2026-04-15"
+        );
+        assert_eq!(
+            axis.desc_of((2 * 3_600_000, 3 * 3_600_000)),
+            "time (UTC), 2026-04-15"
+        );
+        // Ticks on whole half hours and days (multiples of the step counted
+        // from the midnight before the start), at most as many as asked for.
+        let ticks = |axis: TimeAxis, from: u64, to: u64, max: usize| -> Vec<String> {
+            let numbers = |v: &f64| format!("{v}");
+            axis.coord(from, to)
+                .dated_ticks(max)
+                .iter()
+                .map(|v| axis.label(*v, &numbers))
+                .collect()
+        };
+        let four_hours = TimeAxis::for_span(4 * 3_600_000).dated(Some(clock));
+        assert_eq!(
+            ticks(four_hours, 0, 4 * 3_600_000, 12),
+            [
+                "22:30", "23:00", "23:30", "Apr 15", "00:30", "01:00", "01:30", "02:00", "02:30"
+            ]
+        );
+        let quarter = TimeAxis::for_span(91 * DAY).dated(Some(clock));
+        assert_eq!(
+            ticks(quarter, 0, 91 * DAY, 12),
+            ["Apr 28", "May 12", "May 26", "Jun 9", "Jun 23", "Jul 7"]
+        );
+        assert!(ticks(quarter, 0, 91 * DAY, 0).is_empty());
+        // Days across a month end; minutes with seconds.
+        let days = TimeAxis::for_span(30 * DAY).dated(Some(clock));
+        assert_eq!(days.label(17.0, &numbers), "May 1");
+        let minutes = TimeAxis::for_span(3_600_000).dated(Some(clock));
+        assert_eq!(minutes.label(22.0 * 60.0 + 31.5, &numbers), "22:31:30");
+        // Without a start nothing changes.
+        let plain = TimeAxis::for_span(2 * DAY);
+        assert_eq!(
+            (plain.x(3_600_000), plain.label(1.0, &numbers)),
+            (1.0, "1".to_string())
+        );
+        assert_eq!(plain.desc(), "time since start [h]");
+        assert_eq!(plain.desc_of((0, DAY)), "time since start [h]");
+        assert_eq!(wall_text(&clock, 0), "2026-04-14 22:30");
+        assert_eq!(wall_text(&clock, 61_250), "2026-04-14 22:31:01.250");
     }
 }

@@ -45,6 +45,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::atomic;
+use crate::scenario::clock::WallClock;
 
 /// Width of every chart [px].
 pub const WIDTH: u32 = 1200;
@@ -64,6 +65,9 @@ pub struct ChartOptions {
     /// `simulation.horizon` [ms] when known (the manifest has it); `None`:
     /// estimated from the CSVs, which do not store it.
     pub horizon_ms: Option<u64>,
+    /// `simulation.start`, if set (the manifest has it): the time axes
+    /// show UTC dates and times instead of time since the start.
+    pub start: Option<WallClock>,
 }
 
 impl Default for ChartOptions {
@@ -72,6 +76,7 @@ impl Default for ChartOptions {
             zoom: None,
             hold_ms: DEFAULT_HOLD_MS,
             horizon_ms: None,
+            start: None,
         }
     }
 }

@@ -20,6 +20,7 @@ use super::{
 use crate::engine::time::format_duration;
 use crate::metrics::{StateKind, WindowRecord};
 use crate::output::read::BucketRow;
+use crate::scenario::clock::WallClock;
 
 /// More buckets than this in a panel's range are merged (keeping each
 /// group's peak), so that a 14-day run at 1-minute buckets stays a light SVG.
@@ -50,6 +51,8 @@ struct Panel {
 
 pub(super) struct RejectionsChart {
     frame: Frame,
+    /// `simulation.start`: the time axes are dated.
+    start: Option<WallClock>,
     panels: Vec<Panel>,
     maintenance: Vec<(u64, u64)>,
     /// (key, signing instant).
@@ -105,14 +108,14 @@ pub(super) fn build(
             (None, _) => {
                 subtitle.push_str(&grouped);
                 if options.zoom.is_some() {
-                    subtitle.push_str(&format!(" · {}", range_text(range)));
+                    subtitle.push_str(&format!(" · {}", range_text(range, options.start.as_ref())));
                 }
                 None
             }
             (Some(_), 0) => Some(format!("whole run ({}){grouped}", format_duration(horizon))),
             (Some(z), _) => Some(format!(
                 "{}: around the failure windows of the busiest day{grouped}",
-                range_text(z)
+                range_text(z, options.start.as_ref())
             )),
         };
         panels.push(Panel {
@@ -194,6 +197,7 @@ pub(super) fn build(
         panels,
         maintenance: merged,
         rollovers,
+        start: options.start,
     }))
 }
 
@@ -279,13 +283,11 @@ impl RejectionsChart {
         let instants = range.0 > 0;
         let span = range.1 - range.0;
         let axis = if instants && span > 2 * 3_600_000 {
-            TimeAxis {
-                unit_ms: 3_600_000.0,
-                unit: "h",
-            }
+            TimeAxis::of_unit(3_600_000.0, "h")
         } else {
             TimeAxis::for_span(span)
-        };
+        }
+        .dated(self.start);
         let (x0, x1) = (axis.x(range.0), axis.x(range.1));
         let peak = panel
             .series
@@ -307,11 +309,19 @@ impl RejectionsChart {
             .margin_bottom(if last { 8 } else { 12 })
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, 0.0..y1)?;
+            .build_cartesian_2d(axis.coord(range.0, range.1), 0.0..y1)?;
         let numbers = tick_formatter(x1 - x0);
         let unit_ms = axis.unit_ms;
         let at = move |v: &f64| format_duration((v * unit_ms).round().max(0.0) as u64);
-        let fx: &dyn Fn(&f64) -> String = if instants { &at } else { &numbers };
+        // With a start, dates and times of day, wherever the range starts.
+        let dated = |v: &f64| axis.label(*v, &numbers);
+        let fx: &dyn Fn(&f64) -> String = if axis.is_dated() {
+            &dated
+        } else if instants {
+            &at
+        } else {
+            &numbers
+        };
         let fy = tick_formatter(y1);
         let mut mesh = chart.configure_mesh();
         mesh.x_labels(if instants { 8 } else { 12 })
@@ -323,7 +333,9 @@ impl RejectionsChart {
             .label_style(label_font())
             .axis_desc_style(desc_font())
             .bold_line_style(RGBColor(225, 225, 225));
-        mesh.x_desc(if instants {
+        mesh.x_desc(if axis.is_dated() {
+            axis.desc_of(range)
+        } else if instants {
             "time since start".to_string()
         } else {
             axis.desc()

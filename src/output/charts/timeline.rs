@@ -12,7 +12,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::zoom::{self, Zoom};
+use super::zoom::{self, Zoom, range_text};
 use super::{
     ChartOptions, DrawError, Folder, Frame, GREY_TEXT, ROLLOVER_COLOR, Swatch, TimeAxis,
     WINDOW_COLOR, dashed_segment, desc_font, draw_empty, draw_frame, draw_label, draw_text_at,
@@ -20,6 +20,7 @@ use super::{
 };
 use crate::engine::time::format_duration;
 use crate::metrics::{RolloverRecord, RunId, StateInterval, StateKind, WindowRecord};
+use crate::scenario::clock::WallClock;
 
 /// One flag value's run.
 struct Panel {
@@ -43,6 +44,8 @@ pub(super) struct TimelineChart {
     /// Lanes per (server, pool) rather than per server.
     detailed: bool,
     range: (u64, u64),
+    /// `simulation.start`: the time axis is dated.
+    start: Option<WallClock>,
 }
 
 impl_chart!(TimelineChart);
@@ -156,9 +159,8 @@ pub(super) fn build(
         subtitle.push_str(&format!(" · whole run ({})", format_duration(horizon)));
     } else {
         subtitle.push_str(&format!(
-            " · {} to {} of {} ({how})",
-            format_duration(range.0),
-            format_duration(range.1),
+            " · {} of {} ({how})",
+            range_text(range, options.start.as_ref()),
             format_duration(horizon)
         ));
     }
@@ -215,6 +217,7 @@ pub(super) fn build(
         lanes,
         detailed,
         range,
+        start: options.start,
     }))
 }
 
@@ -240,7 +243,7 @@ impl TimelineChart {
         if self.lanes.is_empty() || self.panels.is_empty() {
             return draw_empty(&area, "no servers in timeline.csv or windows.csv");
         }
-        let axis = TimeAxis::for_span(self.range.1 - self.range.0);
+        let axis = TimeAxis::for_span(self.range.1 - self.range.0).dated(self.start);
         let (x0, x1) = (axis.x(self.range.0), axis.x(self.range.1));
         let n = self.lanes.len() as f64;
         let parts = area.split_evenly((self.panels.len(), 1));
@@ -265,8 +268,9 @@ impl TimelineChart {
                 .margin_bottom(if last { 6 } else { 10 })
                 .x_label_area_size(if last { 50 } else { 26 })
                 .y_label_area_size(label_w + 20)
-                .build_cartesian_2d(x0..x1, 0.0..n)?;
-            let formatter = tick_formatter(x1 - x0);
+                .build_cartesian_2d(axis.coord(self.range.0, self.range.1), 0.0..n)?;
+            let numbers = tick_formatter(x1 - x0);
+            let formatter = |v: &f64| axis.label(*v, &numbers);
             let mut mesh = chart.configure_mesh();
             mesh.disable_y_mesh()
                 .y_labels(0)
@@ -277,7 +281,7 @@ impl TimelineChart {
                 .axis_desc_style(desc_font())
                 .bold_line_style(RGBColor(225, 225, 225));
             if last {
-                mesh.x_desc(axis.desc());
+                mesh.x_desc(axis.desc_of(self.range));
             }
             mesh.draw()?;
 

@@ -8,9 +8,10 @@
 
 use std::collections::BTreeSet;
 
-use super::explicit_or_full;
+use super::{explicit_or_full, wall_text};
 use crate::engine::time::format_duration;
 use crate::metrics::WindowRecord;
+use crate::scenario::clock::WallClock;
 
 /// One day [ms].
 pub(crate) const DAY_MS: u64 = 86_400_000;
@@ -81,13 +82,24 @@ pub(crate) fn around_windows(windows: &[&WindowRecord], within: (u64, u64)) -> O
     Some((from, to))
 }
 
-/// `a to b`, for subtitles and captions.
-pub(crate) fn range_text(range: (u64, u64)) -> String {
-    format!(
+/// `a to b`, for subtitles and captions; with a start, the UTC dates and
+/// times first (`2026-04-15 22:00 to 2026-04-16 02:00 UTC, 14d 22h to 15d
+/// 2h`; the second date only when it is another day).
+pub(crate) fn range_text(range: (u64, u64), clock: Option<&WallClock>) -> String {
+    let offsets = format!(
         "{} to {}",
         format_duration(range.0),
         format_duration(range.1)
-    )
+    );
+    let Some(c) = clock else {
+        return offsets;
+    };
+    let (from, to) = (wall_text(c, range.0), wall_text(c, range.1));
+    let to = match (from.split_once(' '), to.split_once(' ')) {
+        (Some((day, _)), Some((same, time))) if day == same => time.to_string(),
+        _ => to,
+    };
+    format!("{from} to {to} UTC, {offsets}")
 }
 
 /// Start of the 24 h with the most window time, `None` without windows.
