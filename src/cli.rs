@@ -1265,8 +1265,10 @@ Examples:
 fn diff_after_help() -> String {
     format!(
         "\
-Runs are matched by point, seed, replication and read_session (and variant, when runs.csv has
-that column). One line per differing value, then the runs only in A or only in B.
+Runs are matched by point, seed, replication and read_session; with [[variant]] tables the point
+is the variant, by name (its folder variant-NAME/), so a folder of all the variants and one of
+--variant NAME share that variant's runs. One line per differing value, then the runs only in A
+or only in B.
 
 Examples:
   hmasim diff output/old output/new                  exit 0 if identical, 1 if not

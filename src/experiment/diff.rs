@@ -7,8 +7,10 @@
 //! record types of [`crate::output::table`]: a malformed file is an error
 //! naming its file, line and column, never a panic or a half comparison.
 //!
-//! Runs are matched by (point, seed, replication, read_session), and by
-//! `variant` too when `runs.csv` has that column. Of every matched pair:
+//! Runs are matched by (point, seed, replication, read_session). With
+//! `[[variant]]` tables the point is the variant, named by its folder
+//! (`variant-NAME/`), not by its index: a folder of all the variants and one
+//! of `--variant NAME` share that variant's runs. Of every matched pair:
 //!
 //! - the `fingerprint`, exactly (two runs with one fingerprint processed the
 //!   same event sequence);
@@ -93,9 +95,9 @@ pub fn relative_difference(a: f64, b: f64) -> f64 {
 /// Which run: what matches runs of the two folders.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RunKey {
-    /// Sweep point (0 without a sweep).
+    /// Sweep point (0 without a sweep, and for a variant).
     pub point: usize,
-    /// The `variant` column, if `runs.csv` has one.
+    /// The variant (its name, as in `runs.csv` and its folder), if any.
     pub variant: Option<String>,
     /// Seed, replication and flag value.
     pub id: RunId,
@@ -205,8 +207,13 @@ pub fn diff(a: &Path, b: &Path, options: DiffOptions) -> Result<Diff, Experiment
     let (seeds_a, seeds_b) = (sa.seeds(), sb.seeds());
     let any_seed = seeds_a.len() == 1 && seeds_b.len() == 1 && seeds_a != seeds_b;
     if any_seed {
+        let by = if sa.variants || sb.variants {
+            "variant"
+        } else {
+            "point"
+        };
         notes.push(format!(
-            "A ran seed {} and B seed {}: runs are matched by point, replication and read_session",
+            "A ran seed {} and B seed {}: runs are matched by {by}, replication and read_session",
             seeds_a[0], seeds_b[0]
         ));
         for r in sa.runs.iter_mut().chain(sb.runs.iter_mut()) {
@@ -220,6 +227,7 @@ pub fn diff(a: &Path, b: &Path, options: DiffOptions) -> Result<Diff, Experiment
         ));
     }
     notes.extend(sweep_notes(&sa.manifest, &sb.manifest));
+    notes.extend(variant_notes(&sa.manifest, &sb.manifest));
 
     let in_b: HashMap<&RunKey, &Run> = sb.runs.iter().map(|r| (&r.key, r)).collect();
     let in_a: HashMap<&RunKey, &Run> = sa.runs.iter().map(|r| (&r.key, r)).collect();
@@ -236,8 +244,12 @@ pub fn diff(a: &Path, b: &Path, options: DiffOptions) -> Result<Diff, Experiment
         only_b: Vec::new(),
         notes,
         options,
+        // Variants are told apart by name, not by point.
         show_point: [&sa, &sb].iter().any(|s| {
-            s.manifest.points.len() > 1 || s.manifest.points.iter().any(|p| !p.dir.is_empty())
+            let points = &s.manifest.points;
+            points
+                .iter()
+                .any(|p| p.variant.is_none() && (points.len() > 1 || !p.dir.is_empty()))
         }),
         show_variant: sa.variants || sb.variants,
         show_seed: !any_seed,
@@ -373,6 +385,52 @@ fn sweep_notes(a: &StoredManifest, b: &StoredManifest) -> Vec<String> {
     notes
 }
 
+/// Notes on variants of one name that set other values, and on a folder
+/// with variants compared with one without.
+fn variant_notes(a: &StoredManifest, b: &StoredManifest) -> Vec<String> {
+    match (a.has_variants(), b.has_variants()) {
+        (false, false) => return Vec::new(),
+        (true, false) | (false, true) => {
+            let (with, without) = if a.has_variants() {
+                ("A", "B")
+            } else {
+                ("B", "A")
+            };
+            return vec![format!(
+                "{with} has [[variant]] runs and {without} none: their runs cannot match"
+            )];
+        }
+        (true, true) => {}
+    }
+    let mut notes = Vec::new();
+    for va in a.points.iter().filter_map(|p| p.variant.as_ref()) {
+        let Some(vb) = b
+            .points
+            .iter()
+            .filter_map(|p| p.variant.as_ref())
+            .find(|v| v.name == va.name)
+        else {
+            continue;
+        };
+        if va.set != vb.set {
+            let show = |set: &[String]| {
+                if set.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    set.join(" ")
+                }
+            };
+            notes.push(format!(
+                "variant {}: sets {} in A, {} in B",
+                va.name,
+                show(&va.set),
+                show(&vb.set)
+            ));
+        }
+    }
+    notes
+}
+
 fn keys_text(keys: &[String]) -> String {
     if keys.is_empty() {
         "none, not a sweep".to_string()
@@ -419,12 +477,19 @@ fn read_side(dir: &Path, metrics: &[&str]) -> Result<Side, ExperimentError> {
     for p in &side.manifest.points {
         let folder = side.dir.join(&p.dir);
         let runs_path = folder.join("runs.csv");
-        for (row, cells) in read::read_runs_with(&runs_path, &extra).map_err(bad)? {
+        // A variant is matched by name: run alone (`--variant NAME`) it is
+        // point 0 of its folder.
+        let (point, named) = match &p.variant {
+            Some(v) => (0, Some(v.name.clone())),
+            None => (p.point, None),
+        };
+        let fixed: Vec<(&str, &str)> = named.iter().map(|n| (VARIANT, n.as_str())).collect();
+        for (row, cells) in read::read_runs_with(&runs_path, &extra, &fixed).map_err(bad)? {
             let (values, variant) = cells.split_at(metrics.len());
-            let variant = variant[0].clone();
+            let variant = named.clone().or_else(|| variant[0].clone());
             side.variants |= variant.is_some();
             let key = RunKey {
-                point: p.point,
+                point,
                 variant,
                 id: row.id,
             };
@@ -471,8 +536,8 @@ fn read_side(dir: &Path, metrics: &[&str]) -> Result<Side, ExperimentError> {
                 }
                 None => {
                     stray.get_or_insert(RunKey {
-                        point: p.point,
-                        variant: variant.map(str::to_string),
+                        point,
+                        variant: variant.map(str::to_string).or_else(|| named.clone()),
                         id: w.id,
                     });
                 }
@@ -494,7 +559,7 @@ fn read_side(dir: &Path, metrics: &[&str]) -> Result<Side, ExperimentError> {
 /// `point 2, seed 1, replication 0, read_session false` (for messages).
 fn describe(key: &RunKey, point: bool, variant: bool) -> String {
     let mut parts = Vec::new();
-    if point {
+    if point && key.variant.is_none() {
         parts.push(format!("point {}", key.point));
     }
     if variant && let Some(v) = &key.variant {
@@ -633,9 +698,13 @@ impl Diff {
         }
         let mut parts = vec![if self.differences.is_empty() {
             format!(
-                "the {} matched run{} agree",
+                "the {} matched {}",
                 self.matched,
-                if self.matched == 1 { "" } else { "s" }
+                if self.matched == 1 {
+                    "run agrees"
+                } else {
+                    "runs agree"
+                }
             )
         } else {
             format!(

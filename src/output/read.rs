@@ -241,9 +241,26 @@ pub type WithCells<T> = (T, Vec<Option<String>>);
 
 /// Reads `runs.csv` like [`read_runs`], keeping with each row the text of
 /// its `extra` columns (`None` for a column the file does not have): for
-/// tools that treat columns alike by name (`hmasim diff`).
-pub fn read_runs_with(path: &Path, extra: &[&str]) -> Result<Vec<WithCells<RunRow>>, ReadError> {
+/// tools that treat columns alike by name (`hmasim diff`). Each `(column,
+/// value)` of `fixed` the file has must hold `value` in every row (a
+/// variant folder's `variant` column its name): otherwise an error names
+/// the cell.
+pub fn read_runs_with(
+    path: &Path,
+    extra: &[&str],
+    fixed: &[(&str, &str)],
+) -> Result<Vec<WithCells<RunRow>>, ReadError> {
     read_rows(path, |r: RunsCsv<'_>, row| {
+        for (column, value) in fixed {
+            if let Some(&col) = row.index.get(*column)
+                && row.text(col) != *value
+            {
+                return Err(row.error(
+                    col,
+                    format!("expected `{value}`, found `{}`", row.text(col)),
+                ));
+            }
+        }
         let cells = row.texts(extra).map(|c| c.map(str::to_string)).collect();
         Ok(Some((RunRow::from(r), cells)))
     })
@@ -857,7 +874,8 @@ mod tests {
         };
         assert_eq!(rows, [expected(&off), expected(&on)]);
         // With the text of named columns, absent ones as None.
-        let with = read_runs_with(&d.0.join("runs.csv"), &["user_minutes", "variant"]).unwrap();
+        let with =
+            read_runs_with(&d.0.join("runs.csv"), &["user_minutes", "variant"], &[]).unwrap();
         assert_eq!(with.len(), 2);
         assert_eq!(with[1].0, expected(&on));
         assert_eq!(with[1].1, [Some("1.667".to_string()), None]);

@@ -389,3 +389,93 @@ fn a_closed_stdout_pipe_keeps_the_exit_code() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err, "error: a and b differ\n");
 }
+
+/// `small.toml` with three variants: the reference, the flag and more
+/// users.
+fn variants(users: u32) -> String {
+    format!(
+        "{SMALL}\n[[variant]]\nname = \"nothing\"\n\n[[variant]]\nname = \"flag\"\nread_session = true\n\n\
+         [[variant]]\nname = \"more\"\nset = {{ \"clients.users\" = {users} }}\n"
+    )
+}
+
+#[test]
+fn variants_are_matched_by_name_not_by_point() {
+    let dir = setup("diff-variants");
+    std::fs::write(dir.join("small.toml"), variants(50)).unwrap();
+    run(&dir, "all", &[]);
+    run(&dir, "all2", &["-j", "1"]);
+    assert_code(&hmasim(&dir, &["diff", "all", "all2"]), 0);
+    run(&dir, "seed", &["--seed", "2"]);
+    let out = hmasim(&dir, &["diff", "all", "seed"]);
+    assert_code(&out, 1);
+    assert!(
+        stdout(&out).starts_with(
+            "note: A ran seed 1 and B seed 2: runs are matched by variant, replication and read_session\n\
+             variant  replication  read_session  what"
+        ),
+        "{}",
+        stdout(&out)
+    );
+
+    // The variant `more` alone is point 0 of its folder, point 2 of `all`:
+    // its runs match by name, the other variants' runs are only in A.
+    run(&dir, "more", &["--variant", "more"]);
+    let out = hmasim(&dir, &["diff", "all", "more"]);
+    assert_code(&out, 1);
+    assert_eq!(
+        stdout(&out),
+        "4 runs only in A:\n\
+         \x20 variant  seed  replication  read_session\n\
+         \x20 nothing  1     0            false\n\
+         \x20 nothing  1     1            false\n\
+         \x20 flag     1     0            true\n\
+         \x20 flag     1     1            true\n\
+         differ: the 2 matched runs agree, 4 runs only in A\n"
+    );
+
+    // More users in `more`: its runs differ (named by variant, not by
+    // point), the others agree, and the note says what it set.
+    std::fs::write(dir.join("small.toml"), variants(60)).unwrap();
+    run(&dir, "shorter", &[]);
+    let out = hmasim(&dir, &["diff", "all", "shorter"]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "note: variant more: sets clients.users=50 in A, clients.users=60 in B\n\
+             variant  seed  replication  read_session  what"
+        ),
+        "{text}"
+    );
+    let changed: Vec<&str> = text.lines().skip(2).filter(|l| l.contains("  ")).collect();
+    assert!(!changed.is_empty(), "{text}");
+    assert!(changed.iter().all(|l| l.starts_with("more ")), "{text}");
+
+    // A folder without variants has no runs in common with one with them.
+    std::fs::write(dir.join("small.toml"), SMALL).unwrap();
+    run(&dir, "plain", &[]);
+    let out = hmasim(&dir, &["diff", "plain", "more"]);
+    assert_code(&out, 1);
+    assert!(
+        stdout(&out)
+            .starts_with("note: B has [[variant]] runs and A none: their runs cannot match\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A variant folder's runs.csv naming another variant is bad input.
+    let runs = dir.join("more/variant-more/runs.csv");
+    let col = column(&runs, "variant");
+    edit_line(&runs, 2, "more,", "flag,");
+    let out = hmasim(&dir, &["diff", "all", "more"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains(&format!(
+            "variant-more/runs.csv, line 2, column {} (`variant`): expected `more`, found `flag`",
+            col + 1
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
