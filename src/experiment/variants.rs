@@ -373,6 +373,15 @@ impl Cx<'_> {
             if first == KEY {
                 return Some("a variant cannot set [[variant]] tables".into());
             }
+            // A result folder's re-runs point the history fields at its
+            // copies with --set, which a variant's entries would override.
+            if first == "history" {
+                return Some(format!(
+                    "a variant cannot set {key}: every variant replays the same [history] \
+                     files; to compare histories, run the scenario once per file with \
+                     --set {key}=FILE"
+                ));
+            }
             FIXED_KEYS
                 .iter()
                 .find(|(k, _)| *k == key)
@@ -764,7 +773,7 @@ sett = { }
 read_session = 1
 [[variant]]
 name = "A"
-set = { "pool" = 1, "simulation.seed" = 3, "variant.0.name" = "x", "simulation.horizon" = "1d" }
+set = { "pool" = 1, "simulation.seed" = 3, "variant.0.name" = "x", "simulation.horizon" = "1d", "history.events" = "e.csv" }
 "#,
         )
         .unwrap_err();
@@ -778,6 +787,7 @@ set = { "pool" = 1, "simulation.seed" = 3, "variant.0.name" = "x", "simulation.h
             "variant[3].set.\"simulation.seed\": a variant cannot set simulation.seed",
             "variant[3].set.\"variant.0.name\": a variant cannot set [[variant]] tables",
             "variant[3].set.\"simulation.horizon\": a variant cannot set simulation.horizon: every variant covers the same period",
+            "variant[3].set.\"history.events\": a variant cannot set history.events: every variant replays the same [history] files",
         ] {
             assert!(e.contains(want), "want {want}\n got {e}");
         }

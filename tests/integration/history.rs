@@ -574,3 +574,85 @@ fn a_start_dates_every_instant_of_the_per_run_files() {
         );
     }
 }
+
+#[test]
+fn variants_of_a_dated_history_re_run_from_the_folder_alone() {
+    let dir = temp_dir("history-variants");
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let events = "at,kind,server,app_pool,duration\n2026-06-02T02:00:00Z,ma_recycle,0,ews,\n\
+                  1d 2h,maintenance,1,,90m\n";
+    std::fs::write(src.join("events.csv"), events).unwrap();
+    let dated = HEAD.replace(
+        "horizon = \"3d\"",
+        "horizon = \"3d\"\nstart = \"2026-06-01T22:00:00Z\"",
+    ) + "[history]\nevents = \"events.csv\"\n[[issuer.rollover]]\nat = \"1d\"\n\n\
+         [[variant]]\nname = \"nothing\"\n\n\
+         [[variant]]\nname = \"flag\"\nread_session = true\n";
+    std::fs::write(src.join("s.toml"), &dated).unwrap();
+    let out = hmasim(
+        &dir,
+        &["run", "src/s.toml", "--out", "res", "--no-charts", "-q"],
+    );
+    assert_code(&out, 0);
+    let res = dir.join("res");
+    // Each variant's folder has the wall-clock columns.
+    for v in ["variant-nothing", "variant-flag"] {
+        assert!(check_wall_clock(&res.join(v).join("timeline.csv"), "2026-06-01T22:00:00Z") > 0);
+    }
+    let mut args = rerun_of(&res, 1);
+    assert_eq!(
+        args[2..],
+        [
+            "--seed",
+            "1",
+            "--variant",
+            "flag",
+            "--set",
+            "history.events=history/events.csv"
+        ]
+    );
+    // The originals gone, the flag variant re-runs from the folder: the
+    // same runs as in the folder, the other variant's only there.
+    std::fs::remove_dir_all(&src).unwrap();
+    let row = dir.join("row");
+    args.extend(["--no-charts", "-q", "--out"].map(String::from));
+    args.push(row.display().to_string());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_code(&hmasim(&res, &argv), 0);
+    assert_eq!(
+        std::fs::read(res.join("variant-flag/windows.csv")).unwrap(),
+        std::fs::read(row.join("variant-flag/windows.csv")).unwrap()
+    );
+    let out = hmasim(&dir, &["diff", "res", "row"]);
+    assert_code(&out, 1);
+    assert!(
+        crate::cli::stdout(&out).ends_with(
+            "1 run only in A:\n\
+             \x20 variant  seed  replication  read_session\n\
+             \x20 nothing  1     0            false\n\
+             differ: the 1 matched run agrees, 1 run only in A\n"
+        ),
+        "{}",
+        crate::cli::stdout(&out)
+    );
+
+    // A variant cannot point at other history files: its re-run could not
+    // read the folder's copies.
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("events.csv"), events).unwrap();
+    std::fs::write(
+        src.join("s.toml"),
+        dated + "set = { \"history.events\" = \"other.csv\" }\n",
+    )
+    .unwrap();
+    let out = hmasim(&dir, &["run", "src/s.toml", "--out", "bad", "-q"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out)
+            .contains("variant[1].set.\"history.events\": a variant cannot set history.events"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("bad").exists());
+}
