@@ -516,7 +516,8 @@ struct RowReader<'a, 'b> {
 /// One checked header: for each wanted column, its cell index if present.
 struct Header {
     columns: Vec<Option<usize>>,
-    width: usize,
+    /// The column names, in file order.
+    names: Vec<String>,
 }
 
 impl RowReader<'_, '_> {
@@ -603,7 +604,11 @@ impl RowReader<'_, '_> {
         }
         ok.then_some(Header {
             columns,
-            width: first.cells.len(),
+            names: first
+                .cells
+                .iter()
+                .map(|c| c.text.trim().to_string())
+                .collect(),
         })
     }
 
@@ -613,27 +618,51 @@ impl RowReader<'_, '_> {
         rec.cells.get(i).filter(|cell| !cell.text.trim().is_empty())
     }
 
-    /// Whether `rec` has as many cells as the header (reported if not).
+    /// Whether `rec` has as many cells as the header (reported if not: at
+    /// the row, naming the first column without a cell, or at the first
+    /// cell beyond the last column).
     fn width_ok(&mut self, h: &Header, rec: &Record) -> bool {
-        if rec.cells.len() == h.width {
+        let (have, width) = (rec.cells.len(), h.names.len());
+        if have == width {
             return true;
         }
-        let span = rec.start..rec.cells.last().map_or(rec.start + 1, |c| c.span.end);
-        self.sink.push(Pending {
-            kind: Kind::BadValue,
-            span,
-            field: None,
-            message: format!(
-                "this row has {} cells, the header {}",
-                rec.cells.len(),
-                h.width
-            ),
-            expected: Some(format!(
-                "{} comma-separated cells, empty ones included",
-                h.width
-            )),
-            suggestion: None,
-        });
+        let cells = |n: usize| format!("{n} cell{}", if n == 1 { "" } else { "s" });
+        let expected = format!(
+            "{} ({}), empty ones included",
+            cells(width),
+            h.names.join(",")
+        );
+        let pending = if have < width {
+            let missing = &h.names[have];
+            Pending {
+                kind: Kind::Missing,
+                span: rec.start..rec.cells.last().map_or(rec.start + 1, |c| c.span.end),
+                field: Some(missing.clone()),
+                message: format!(
+                    "this row has {}, the header {}: no {missing} cell",
+                    cells(have),
+                    width
+                ),
+                expected: Some(expected),
+                suggestion: None,
+            }
+        } else {
+            Pending {
+                kind: Kind::BadValue,
+                span: rec.cells[width].span.clone(),
+                field: None,
+                message: format!(
+                    "this row has {}, the header {}: cell {} is after the last column, {}",
+                    cells(have),
+                    width,
+                    width + 1,
+                    h.names[width - 1]
+                ),
+                expected: Some(expected),
+                suggestion: None,
+            }
+        };
+        self.sink.push(pending);
         false
     }
 

@@ -656,3 +656,31 @@ fn variants_of_a_dated_history_re_run_from_the_folder_alone() {
     );
     assert!(!dir.join("bad").exists());
 }
+
+#[test]
+fn a_row_with_too_few_or_too_many_cells_names_the_column() {
+    let dir = temp_dir("history-width");
+    std::fs::write(
+        dir.join("events.csv"),
+        "at,kind,server,app_pool,duration\n1h,worker_crash,0,ews,,1h\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("rollovers.csv"), "published,lead\n1d\n").unwrap();
+    std::fs::write(
+        dir.join("s.toml"),
+        format!("{HEAD}[history]\nevents = \"events.csv\"\nrollovers = \"rollovers.csv\"\n"),
+    )
+    .unwrap();
+    let out = hmasim(&dir, &["run", "s.toml", "--out", "res"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    for want in [
+        "events.csv:2:24: this row has 6 cells, the header 5: cell 6 is after the last column, \
+         duration (expected: 5 cells (at,kind,server,app_pool,duration), empty ones included)",
+        "rollovers.csv:2:1: lead: this row has 1 cell, the header 2: no lead cell \
+         (expected: 2 cells (published,lead), empty ones included)",
+    ] {
+        assert!(err.contains(want), "want {want}\n got {err}");
+    }
+    assert!(!dir.join("res").exists());
+}
