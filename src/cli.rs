@@ -12,10 +12,14 @@
 //! belong together); 3 the CSVs were written but a chart or the report could
 //! not be drawn; 4 an expectation of the scenario did not hold (`run`,
 //! `test`); 130 and 143 interrupted by SIGINT or SIGTERM ([`EXIT_CODES`]).
+//!
+//! `--json` (run, merge, list-runs, validate): standard output carries one
+//! JSON document ([`hmasim::output::json`], docs/json.md) and nothing else;
+//! the text for humans goes to standard error. The exit codes are the same.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hmasim::engine::time::format_duration;
-use hmasim::experiment::error::EXIT_EXPECTATIONS;
+use hmasim::experiment::error::{EXIT_BAD_INPUT, EXIT_EXPECTATIONS};
 use hmasim::experiment::estimate::{self, PlanEstimate};
 use hmasim::experiment::expectations;
 use hmasim::experiment::manifest::{self, Manifest};
@@ -26,6 +30,7 @@ use hmasim::experiment::{
     summary,
 };
 use hmasim::output::charts::{self, ChartOptions};
+use hmasim::output::json::{self, Body, Document};
 use hmasim::output::report::{self, ReportInfo};
 use hmasim::scenario::values::{DURATION_EXPECTED, parse_duration};
 use hmasim::scenario::{ReadSessionChoice, ScenarioError, render};
@@ -41,8 +46,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// would have, quietly, as ripgrep does.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
-/// Writes to standard output; see [`STDOUT_CLOSED`].
+/// Set by `--json`: standard output is the JSON document's alone, the text
+/// for humans goes to standard error.
+static JSON_MODE: AtomicBool = AtomicBool::new(false);
+
+/// Set once the JSON document was written: `main` writes one for an error
+/// only if the command did not.
+static JSON_WRITTEN: AtomicBool = AtomicBool::new(false);
+
+/// Writes to standard output (to standard error with `--json`); see
+/// [`STDOUT_CLOSED`].
 fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<(), ExperimentError> {
+    if JSON_MODE.load(Ordering::Relaxed) {
+        // Like eprint!, which ignores a closed standard error.
+        let _ = std::io::stderr().lock().write_fmt(args);
+        return Ok(());
+    }
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Ok(());
     }
@@ -72,6 +91,31 @@ macro_rules! outln {
     ($($arg:tt)*) => {
         write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
     };
+}
+
+/// Writes the `--json` document to standard output (a closed pipe ends
+/// quietly, as for the text).
+fn emit(doc: &Document) -> Result<(), ExperimentError> {
+    JSON_WRITTEN.store(true, Ordering::Relaxed);
+    let mut out = std::io::stdout().lock();
+    match out.write_all(&doc.to_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ExperimentError::Stdout(e)),
+        _ => Ok(()),
+    }
+}
+
+/// With `--json`, writes the document of `command` ending with `result`
+/// (built by `body`); returns `result`.
+fn finish_json(
+    json: bool,
+    command: &str,
+    body: impl FnOnce() -> Body,
+    result: Result<(), ExperimentError>,
+) -> Result<(), ExperimentError> {
+    if json {
+        emit(&Document::new(command, body(), result.as_ref().map(|_| ())))?;
+    }
+    result
 }
 
 /// `--max-events N`: a positive whole number.
@@ -148,9 +192,12 @@ enum Command {
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Print one JSON document (each file: ok, or its errors with positions) on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the sweep points and the number of runs a `run` would do, without running.
-    ListRuns(PlanArgs),
+    ListRuns(ListRunsArgs),
     /// Run every scenario that has [[expect]] tables and check them, like a test runner.
     #[command(after_help = test_after_help())]
     Test(TestArgs),
@@ -241,6 +288,15 @@ struct PlanArgs {
     variants: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+struct ListRunsArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Print one JSON document (the points, every run, the estimate) on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
 /// `--from/--to`: the time range the timeline charts zoom on.
 #[derive(Debug, Args)]
 struct ZoomArgs {
@@ -284,6 +340,10 @@ struct RunArgs {
     /// Write the CSVs only, no charts or report.
     #[arg(long)]
     no_charts: bool,
+    /// Print one JSON document (means, CIs, savings, expectations, the folder) on stdout;
+    /// the summary for humans goes to stderr.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     zoom: ZoomArgs,
 }
@@ -315,6 +375,9 @@ struct MergeArgs {
     /// Write the CSVs only, no charts or report.
     #[arg(long)]
     no_charts: bool,
+    /// Print one JSON document (the merged folder's summary) on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -341,17 +404,84 @@ struct PlotArgs {
 /// Parses the arguments, runs the command, prints errors with their causes
 /// and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => clap_error(e),
+    };
     if let Err(e) = interrupt::install() {
         eprintln!(
             "warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted run may leave its staging folder"
         );
     }
+    let json_command = cli.command.json_name();
+    JSON_MODE.store(json_command.is_some(), Ordering::Relaxed);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             print_error(&e);
+            if let Some(command) = json_command
+                && !JSON_WRITTEN.load(Ordering::Relaxed)
+            {
+                // The command failed before it had anything to report.
+                let _ = emit(&Document::new(command, Body::empty(command), Err(&e)));
+            }
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Ends on a command line clap refuses: with `--json` among the arguments,
+/// the JSON document describes the error first (help and version text
+/// are not errors).
+fn clap_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let shows_text = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !shows_text && args.iter().any(|a| a == "--json") {
+        let command = args
+            .iter()
+            .map(String::as_str)
+            .find(|a| !a.starts_with('-'))
+            .filter(|a| ["run", "merge", "list-runs", "validate"].contains(a))
+            .unwrap_or("hmasim");
+        // The error without clap's usage and "For more information" lines.
+        let text = e.render().to_string();
+        let message = text
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let code = u8::try_from(e.exit_code()).unwrap_or(EXIT_BAD_INPUT);
+        let mut doc = Document::new(command, Body::empty(command), Ok(()));
+        doc.exit = json::Exit::of(code);
+        doc.errors = vec![json::ErrorRecord {
+            kind: "bad_argument".into(),
+            message,
+            ..json::ErrorRecord::default()
+        }];
+        let _ = emit(&doc);
+    }
+    e.exit()
+}
+
+impl Command {
+    /// The name of the command when it writes a `--json` document.
+    fn json_name(&self) -> Option<&'static str> {
+        match self {
+            Command::Run(a) if a.json => Some("run"),
+            Command::Merge(a) if a.json => Some("merge"),
+            Command::ListRuns(a) if a.json => Some("list-runs"),
+            Command::Validate { json: true, .. } => Some("validate"),
+            _ => None,
         }
     }
 }
@@ -418,7 +548,7 @@ fn run(cli: Cli) -> Result<(), ExperimentError> {
     }
     match cli.command {
         Command::Run(args) => cmd_run(args),
-        Command::Validate { scenarios } => cmd_validate(&scenarios),
+        Command::Validate { scenarios, json } => cmd_validate(&scenarios, json),
         Command::ListRuns(args) => cmd_list_runs(args),
         Command::Test(args) => cmd_test(args),
         Command::Merge(args) => cmd_merge(args),
@@ -569,7 +699,7 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     let rows = writer.finish()?;
 
     out!("{}", summary::summary(&manifest, &rows, Some(stats)));
-    let failed = check_expectations(&plan, &rows)?;
+    let (expectations, failed) = check_expectations(&plan, &rows)?;
     match shard {
         Some(s) => outln!(
             "shard {s}: {} of {} runs written to {}; merge all shards with `hmasim merge DIR... --out DIR`",
@@ -579,30 +709,51 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
         ),
         None => outln!("results in {}", out.display()),
     }
-    if !args.no_charts && shard.is_none() {
-        draw(&out, &manifest, zoom, None)?;
-        check_interrupted(|| charts_not_drawn(&out))?;
-    }
-    failed.map_or(Ok(()), Err)
+    let drawn = if !args.no_charts && shard.is_none() {
+        draw(&out, &manifest, zoom, None)
+            .and_then(|()| check_interrupted(|| charts_not_drawn(&out)))
+    } else {
+        Ok(())
+    };
+    // A chart that failed (exit 3) wins over an expectation (exit 4).
+    let result = drawn.and(failed.map_or(Ok(()), Err));
+    finish_json(
+        args.json,
+        "run",
+        || Body::Run {
+            summary: Some(json::run_summary(
+                &manifest,
+                &rows,
+                &out,
+                Some(stats),
+                expectations,
+            )),
+        },
+        result,
+    )
 }
 
+/// The expectations' report for `--json` (`None`: the scenario has none),
+/// and the error of exit 4 when one failed.
+type Checked = (Option<json::ExpectationsReport>, Option<ExperimentError>);
+
 /// Checks the scenario's `[[expect]]` tables on the rows of the run and
-/// prints one line each; the error of exit 4 when one failed. Not checked
-/// when the command line changed the runs they were written for.
+/// prints one line each. Not checked when the command line changed the
+/// runs they were written for.
 fn check_expectations(
     plan: &Plan,
     rows: &[hmasim::experiment::row::RunRow],
-) -> Result<Option<ExperimentError>, ExperimentError> {
+) -> Result<Checked, ExperimentError> {
     let expect = &plan.base.expect;
     if expect.is_empty() {
-        return Ok(None);
+        return Ok((None, None));
     }
     if let Some(why) = expectations::not_checked(&plan.request) {
         outln!(
             "expectations: {} not checked ({why} changes the runs they were written for)",
             expect.len()
         );
-        return Ok(None);
+        return Ok((Some(json::ExpectationsReport::not_checked(why)), None));
     }
     let outcomes = expectations::evaluate_plan(plan, rows);
     outln!("expectations of {}:", plan.request.scenario.display());
@@ -612,13 +763,14 @@ fn check_expectations(
     );
     let (passed, failed, skipped) = expectations::counts(&outcomes);
     outln!("{}", closing_line(passed, failed, skipped));
-    Ok((failed > 0).then(|| ExperimentError::Checks {
+    let error = (failed > 0).then(|| ExperimentError::Checks {
         message: format!(
             "{failed} of {} expectations failed (the results were written)",
             outcomes.len()
         ),
         code: EXIT_EXPECTATIONS,
-    }))
+    });
+    Ok((Some(json::ExpectationsReport::checked(&outcomes)), error))
 }
 
 /// `expectations: N passed, N failed[, N skipped]`: the closing line CI
@@ -783,8 +935,9 @@ fn charts_not_drawn(dir: &Path) -> String {
     )
 }
 
-fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
+fn cmd_validate(scenarios: &[PathBuf], json: bool) -> Result<(), ExperimentError> {
     let mut bad = 0;
+    let mut files = Vec::new();
     for path in scenarios {
         let request = PlanRequest {
             scenario: path.clone(),
@@ -801,6 +954,12 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
                     String::new()
                 };
                 let largest = largest_run(&plan);
+                files.push(json::FileReport::ok(
+                    &path.display().to_string(),
+                    &plan,
+                    runs,
+                    &largest,
+                ));
                 outln!(
                     "{}: OK ({sweep}{runs} runs; {}{})",
                     path.display(),
@@ -816,17 +975,32 @@ fn cmd_validate(scenarios: &[PathBuf]) -> Result<(), ExperimentError> {
             }
             Err(e) => {
                 bad += 1;
+                files.push(json::FileReport::failed(&path.display().to_string(), &e));
                 print_validate_error(&e);
             }
         }
     }
-    if bad > 0 {
-        return Err(ExperimentError::BadArgument(format!(
+    let result = if bad > 0 {
+        Err(ExperimentError::BadArgument(format!(
             "{bad} of {} scenario files invalid",
             scenarios.len()
-        )));
+        )))
+    } else {
+        Ok(())
+    };
+    if json {
+        let mut doc = Document::new(
+            "validate",
+            Body::empty("validate"),
+            result.as_ref().map(|_| ()),
+        );
+        // The errors behind the exit code are the files' own.
+        doc.errors = files.iter().flat_map(|f| f.errors.clone()).collect();
+        doc.errors_omitted = files.iter().map(|f| f.errors_omitted).sum();
+        doc.body = Body::Validate { files };
+        emit(&doc)?;
     }
-    Ok(())
+    result
 }
 
 /// A scenario's diagnostics with their source snippets (colour only on a
@@ -847,8 +1021,9 @@ fn print_validate_error(e: &ExperimentError) {
     }
 }
 
-fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
-    let plan = Plan::build(request(args, false))?;
+fn cmd_list_runs(args: ListRunsArgs) -> Result<(), ExperimentError> {
+    let json = args.json;
+    let plan = Plan::build(request(args.plan, false))?;
     let points = plan.point_entries();
     let runs = enumerate_runs(&points, plan.request.replication);
     let keys: Vec<String> = plan.dims.iter().map(|d| d.key.clone()).collect();
@@ -936,9 +1111,10 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
         }
         None => {
             outln!();
-            runs
+            runs.clone()
         }
     };
+    let runs_all = runs;
     let threads = runner::threads_for(None, selected.len());
     let e = estimate_plan(&plan, &selected, threads);
     outln!(
@@ -950,7 +1126,14 @@ fn cmd_list_runs(args: PlanArgs) -> Result<(), ExperimentError> {
         e.threads,
         if e.threads == 1 { "" } else { "s" }
     );
-    Ok(())
+    finish_json(
+        json,
+        "list-runs",
+        || Body::Plan {
+            plan: Some(json::plan_doc(&plan, &runs_all, &selected, &e)),
+        },
+        Ok(()),
+    )
 }
 
 fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
@@ -993,11 +1176,20 @@ fn cmd_merge(args: MergeArgs) -> Result<(), ExperimentError> {
         rows.len(),
         args.out.display()
     );
-    if args.no_charts {
-        return Ok(());
-    }
-    draw(&args.out, &manifest, None, None)?;
-    check_interrupted(|| charts_not_drawn(&args.out))
+    let result = if args.no_charts {
+        Ok(())
+    } else {
+        draw(&args.out, &manifest, None, None)
+            .and_then(|()| check_interrupted(|| charts_not_drawn(&args.out)))
+    };
+    finish_json(
+        args.json,
+        "merge",
+        || Body::Run {
+            summary: Some(json::run_summary(&manifest, &rows, &args.out, None, None)),
+        },
+        result,
+    )
 }
 
 fn cmd_diff(args: DiffArgs) -> Result<(), ExperimentError> {

@@ -12,6 +12,7 @@ mod experiments;
 mod golden;
 mod history;
 mod invariants;
+mod json;
 mod lifecycle;
 mod misuse;
 mod mitigations;
