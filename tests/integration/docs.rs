@@ -8,6 +8,7 @@ use hmasim::model::keys::KeySet;
 use hmasim::output::table::{
     self, RolloversCsv, RunsCsv, TimelineCsv, TimeseriesCsv, WindowsCsv, columns,
 };
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -352,7 +353,12 @@ fn every_test_the_docs_cite_exists() {
     rust_files(&root().join("src"), &mut files);
     rust_files(&root().join("tests"), &mut files);
     let mut checked = 0;
-    for doc in ["docs/model.md", "docs/outputs.md", "docs/scenario.md"] {
+    for doc in [
+        "docs/model.md",
+        "docs/outputs.md",
+        "docs/scenario.md",
+        "docs/json.md",
+    ] {
         for (module, name, prefix) in cited_tests(&read(doc)) {
             // A module name may be a file of src/ and one of tests/ (variants).
             let candidates: Vec<&PathBuf> = files
@@ -517,4 +523,208 @@ prompt_retry = ["20s", "20s"]
         ]
     );
     assert_eq!((r.totals.episodes, r.totals.episode_ms_total), (1, 95_000));
+}
+
+// ---- docs/json.md against the documents --json writes ------------------------
+
+/// Field name to the JSON types seen, per object path (`$.summary.points[]`).
+type Shapes = BTreeMap<String, BTreeMap<String, BTreeSet<&'static str>>>;
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_u64() || n.is_i64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Records the fields of every object under `v` at `path`. The members of
+/// a `metrics` object are data (metric names): their objects are `path.*`;
+/// those of `values` (swept keys) are strings.
+fn shapes(v: &serde_json::Value, path: &str, out: &mut Shapes) {
+    use serde_json::Value;
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                shapes(item, &format!("{path}[]"), out);
+            }
+        }
+        Value::Object(map) if path.ends_with(".metrics") => {
+            for item in map.values() {
+                shapes(item, &format!("{path}.*"), out);
+            }
+        }
+        Value::Object(_) if path.ends_with(".values") => {}
+        Value::Object(map) => {
+            let fields = out.entry(path.to_string()).or_default();
+            for (k, item) in map {
+                fields.entry(k.clone()).or_default().insert(json_type(item));
+            }
+            for (k, item) in map {
+                shapes(item, &format!("{path}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The objects of docs/json.md: each `#### `PATH`[, `PATH`...]` heading
+/// and the fields of the table after it, with their type cells.
+fn documented_objects(doc: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut current: Vec<String> = Vec::new();
+    for line in doc.lines() {
+        if let Some(heading) = line.strip_prefix("#### ") {
+            current = code_spans(heading).iter().map(|s| s.to_string()).collect();
+            for path in &current {
+                out.entry(path.clone()).or_default();
+            }
+        } else if line.starts_with('#') {
+            current.clear();
+        } else if let Some(row) = line.strip_prefix("| `") {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let field = cells[0].trim_end_matches('`');
+            for path in &current {
+                out.get_mut(path)
+                    .unwrap()
+                    .insert(field.to_string(), cells[1].to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The ```json blocks of `doc`, each with the path of the heading above it.
+fn json_blocks(doc: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut heading = "$".to_string();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if let Some(h) = line.strip_prefix("#### ") {
+            heading = code_spans(h)[0].to_string();
+        }
+        if line == "```json" {
+            let block: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+            out.push((heading.clone(), block.join("\n")));
+        }
+    }
+    out
+}
+
+/// Documents of every command and shape: a single run with expectations
+/// (one failing), a sharded sweep, variants, a sharded plan, and validated
+/// files good and bad.
+fn documents() -> Vec<serde_json::Value> {
+    use crate::json::{NOISY, VARIANTS, json_of};
+    let dir = crate::cli::temp_dir("docs-json");
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    write("s.toml", NOISY);
+    write("v.toml", &format!("{NOISY}{VARIANTS}"));
+    let expect = "[[expect]]\nsaving = \"user_minutes\"\nmin = 1\n[[expect]]\nmetric = \"windows\"\nread_session = true\nmax = 0\n";
+    write("e.toml", &format!("{NOISY}{expect}"));
+    write(
+        "bad.toml",
+        "[simulation]\nname = \"x\"\nhorizon = \"1d\"\n[worker]\nstartupp = \"4s\"\n",
+    );
+    let sweep = ["--vary", "pool.servers=1,2", "--shard", "0/2"];
+    let run = ["--json", "--no-charts", "--out"];
+    vec![
+        json_of(&dir, &[&["run", "e.toml"][..], &run, &["e"]].concat(), 4),
+        json_of(
+            &dir,
+            &[&["run", "s.toml"][..], &run, &["s"], &sweep].concat(),
+            0,
+        ),
+        json_of(&dir, &[&["run", "v.toml"][..], &run, &["v"]].concat(), 0),
+        json_of(
+            &dir,
+            &[&["list-runs", "s.toml", "--json"][..], &sweep].concat(),
+            0,
+        ),
+        json_of(&dir, &["validate", "s.toml", "bad.toml", "--json"], 2),
+    ]
+}
+
+/// The members of a document of which it has the one of its command.
+const BODIES: [&str; 3] = ["summary", "plan", "files"];
+
+#[test]
+fn json_md_documents_every_field_written() {
+    let doc = read("docs/json.md");
+    let documented = documented_objects(&doc);
+    let mut written = Shapes::new();
+    for d in documents() {
+        let parts = BODIES.iter().filter(|b| d.get(**b).is_some()).count();
+        assert_eq!(parts, 1, "{d}");
+        shapes(&d, "$", &mut written);
+    }
+    // Objects keyed by metric: exactly the metrics of runs.csv.
+    let mut metric_objects = 0;
+    for path in written.keys().filter(|p| p.ends_with(".metrics.*")) {
+        let parent = &path[..path.len() - ".metrics.*".len()];
+        assert!(written[parent].contains_key("metrics"), "{path}");
+        metric_objects += 1;
+    }
+    assert_eq!(metric_objects, 3);
+    for (path, fields) in &written {
+        let Some(doc_fields) = documented.get(path) else {
+            panic!("docs/json.md has no table for `{path}` (fields {fields:?})");
+        };
+        let names: Vec<&String> = fields.keys().collect();
+        let doc_names: Vec<&String> = doc_fields.keys().collect();
+        assert_eq!(names, doc_names, "fields of `{path}`");
+        for (field, types) in fields {
+            let cell = &doc_fields[field];
+            for t in types {
+                let ok = match *t {
+                    "integer" => cell.contains("integer") || cell.starts_with("number"),
+                    t => cell.contains(t),
+                };
+                assert!(
+                    ok,
+                    "`{path}.{field}` was written as {t}; docs/json.md says {cell:?}"
+                );
+            }
+        }
+    }
+    for path in documented.keys() {
+        assert!(
+            written.contains_key(path),
+            "docs/json.md documents `{path}`, never written"
+        );
+    }
+    // The examples are documents (or the object under their heading) with
+    // exactly the documented fields.
+    let blocks = json_blocks(&doc);
+    assert_eq!(blocks.len(), 5);
+    for (heading, block) in blocks {
+        let v: serde_json::Value =
+            serde_json::from_str(&block).unwrap_or_else(|e| panic!("{heading}: {e}\n{block}"));
+        let root = if v.get("schema_version").is_some() {
+            "$".to_string()
+        } else {
+            heading
+        };
+        let mut example = Shapes::new();
+        shapes(&v, &root, &mut example);
+        for (path, fields) in &example {
+            let names: Vec<&String> = fields.keys().collect();
+            // A document has the part of its command only.
+            let doc_names: Vec<&String> = documented[path]
+                .keys()
+                .filter(|f| path != "$" || !BODIES.contains(&f.as_str()) || fields.contains_key(*f))
+                .collect();
+            assert_eq!(names, doc_names, "the example's `{path}`");
+        }
+    }
+    // Every exit code's meaning is named.
+    for code in [0, 1, 2, 3, 4, 130, 143] {
+        let meaning = hmasim::output::json::exit_meaning(code);
+        assert!(doc.contains(&format!("`{meaning}` (")), "{meaning}");
+    }
 }
