@@ -1484,6 +1484,7 @@ Examples:
   hmasim run my.toml --variant nothing --variant flag two of its [[variant]] tables
   hmasim run my.toml --seed 7 --replication 3 --trace re-run one row of runs.csv, traced
   hmasim run sweep.toml --shard 0/4 --out shards/0    one of 4 shards; then `hmasim merge`
+  hmasim run my.toml --json | jq .summary             one JSON document on stdout, the text on stderr
 
 {EXIT_CODES}"
     )

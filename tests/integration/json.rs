@@ -130,7 +130,8 @@ fn check_point(point: &Value, dir: &Path) {
         // (serde_json's map sorts the names; the order is checked in src/output/json.rs.)
         let mut names: Vec<&str> = metrics.keys().map(String::as_str).collect();
         let mut all = hmasim::experiment::row::METRICS.to_vec();
-        (names.sort(), all.sort());
+        names.sort();
+        all.sort();
         assert_eq!(names, all);
         for (name, stat) in metrics {
             let v: Vec<f64> = of.iter().map(|r| value(r, name)).collect();
