@@ -204,6 +204,30 @@ fn run_reports_what_runs_csv_and_compare_summary_say() {
     // The saving is real and has an interval.
     let um = &points[0]["savings"]["metrics"]["user_minutes"];
     assert!(um["ci_low"].as_f64().unwrap() > 0.0, "{um}");
+    // The same document on one thread, but for the wall time and the folder.
+    let again = json_of(
+        &dir,
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            "r1",
+            "--no-charts",
+            "--json",
+            "-j",
+            "1",
+        ],
+        0,
+    );
+    let deterministic = |d: &Value| {
+        let mut d = d.clone();
+        d["summary"]["performance"] = Value::Null;
+        d["summary"]["folder"] = Value::Null;
+        d["summary"]["points"][0]["folder"] = Value::Null;
+        d
+    };
+    assert_eq!(deterministic(&again), deterministic(&doc));
+    assert_eq!(again["summary"]["performance"]["threads"], 1);
 
     // A sweep: one entry per point, each against its own folder.
     let doc = json_of(
