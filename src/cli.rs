@@ -13,7 +13,7 @@
 //! not be drawn; 4 an expectation of the scenario did not hold (`run`,
 //! `test`); 130 and 143 interrupted by SIGINT or SIGTERM ([`EXIT_CODES`]).
 //!
-//! `--json` (run, merge, list-runs, validate): standard output carries one
+//! `--json` (run, merge, list-runs, validate, diff): standard output carries one
 //! JSON document ([`hmasim::output::json`], docs/json.md) and nothing else;
 //! the text for humans goes to standard error. The exit codes are the same.
 
@@ -391,6 +391,9 @@ struct DiffArgs {
     /// Fingerprints must match exactly.
     #[arg(long, value_name = "REL", value_parser = hmasim::experiment::diff::parse_tolerance)]
     tolerance: Option<f64>,
+    /// Print one JSON document (runs matched, every differing value) on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -447,7 +450,7 @@ fn clap_error(e: clap::Error) -> ! {
             .iter()
             .map(String::as_str)
             .find(|a| !a.starts_with('-'))
-            .filter(|a| ["run", "merge", "list-runs", "validate"].contains(a))
+            .filter(|a| ["run", "merge", "list-runs", "validate", "diff"].contains(a))
             .unwrap_or("hmasim");
         // The error without clap's usage and "For more information" lines.
         let text = e.render().to_string();
@@ -481,6 +484,7 @@ impl Command {
             Command::Merge(a) if a.json => Some("merge"),
             Command::ListRuns(a) if a.json => Some("list-runs"),
             Command::Validate { json: true, .. } => Some("validate"),
+            Command::Diff(a) if a.json => Some("diff"),
             _ => None,
         }
     }
@@ -1199,13 +1203,22 @@ fn cmd_diff(args: DiffArgs) -> Result<(), ExperimentError> {
     };
     let found = diff::diff(&args.a, &args.b, options)?;
     out!("{}", found.render());
-    if found.identical() {
-        return Ok(());
-    }
-    Err(ExperimentError::Checks {
-        message: format!("{} and {} differ", args.a.display(), args.b.display()),
-        code: hmasim::experiment::error::EXIT_FAILURE,
-    })
+    let result = if found.identical() {
+        Ok(())
+    } else {
+        Err(ExperimentError::Checks {
+            message: format!("{} and {} differ", args.a.display(), args.b.display()),
+            code: hmasim::experiment::error::EXIT_FAILURE,
+        })
+    };
+    finish_json(
+        args.json,
+        "diff",
+        || Body::Diff {
+            diff: Some(json::diff_doc(&found)),
+        },
+        result,
+    )
 }
 
 fn cmd_plot(args: PlotArgs) -> Result<(), ExperimentError> {

@@ -605,6 +605,12 @@ impl Diff {
         self.differences.is_empty() && self.only_a.is_empty() && self.only_b.is_empty()
     }
 
+    /// Whether runs were matched with their seeds (false: each folder ran
+    /// one seed, another in each, and the keys' seeds are 0).
+    pub fn seeds_matched(&self) -> bool {
+        self.show_seed
+    }
+
     fn key_header(&self) -> Vec<String> {
         let mut h = Vec::new();
         if self.show_point {

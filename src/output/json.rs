@@ -1,11 +1,11 @@
 //! `--json`: the machine-readable documents of `run`, `merge`,
-//! `list-runs` and `validate`, one JSON document on standard output.
+//! `list-runs`, `validate` and `diff`, one JSON document on standard output.
 //!
 //! Every document is a [`Document`]: `schema_version` ([`SCHEMA_VERSION`],
 //! raised whenever a field is removed or changes meaning; added fields
 //! keep it), the `command`, the `exit` code with its meaning, the
 //! `errors` behind a non-zero exit, and the command's own part (a run's
-//! `summary`, a `plan`, validated `files`). `docs/json.md` documents every
+//! `summary`, a `plan`, validated `files`, a `diff`). `docs/json.md` documents every
 //! field; a test checks that it names exactly the fields written here.
 //!
 //! The records are derived from serde, never formatted by hand. Every
@@ -20,6 +20,7 @@ use std::path::Path;
 use serde::{Serialize, Serializer};
 
 use crate::experiment::compare;
+use crate::experiment::diff::{Diff, RunKey};
 use crate::experiment::error::{
     EXIT_BAD_INPUT, EXIT_CHARTS, EXIT_EXPECTATIONS, EXIT_FAILURE, EXIT_OK, EXIT_SIGINT,
     EXIT_SIGTERM,
@@ -110,6 +111,11 @@ pub enum Body {
         /// The files.
         files: Vec<FileReport>,
     },
+    /// `diff`: what differs, `null` when a folder could not be read.
+    Diff {
+        /// The comparison.
+        diff: Option<DiffDoc>,
+    },
 }
 
 impl Body {
@@ -119,6 +125,7 @@ impl Body {
         match command {
             "list-runs" => Body::Plan { plan: None },
             "validate" => Body::Validate { files: Vec::new() },
+            "diff" => Body::Diff { diff: None },
             _ => Body::Run { summary: None },
         }
     }
@@ -138,7 +145,7 @@ impl Document {
             schema_version: SCHEMA_VERSION,
             command: command.to_string(),
             hmasim_version: env!("CARGO_PKG_VERSION"),
-            exit: Exit::of(code),
+            exit: Exit::of_command(command, code),
             errors,
             errors_omitted,
             body,
@@ -171,7 +178,22 @@ impl Exit {
             meaning: exit_meaning(code),
         }
     }
+
+    /// The exit of `code` for `command`: exit 1 of `diff` means that the
+    /// folders differ.
+    pub fn of_command(command: &str, code: u8) -> Exit {
+        match (command, code) {
+            ("diff", EXIT_FAILURE) => Exit {
+                code,
+                meaning: DIFFERENT,
+            },
+            _ => Exit::of(code),
+        }
+    }
 }
+
+/// The meaning of exit 1 of `diff`.
+pub const DIFFERENT: &str = "different";
 
 /// The word for an exit code (the codes of `hmasim --help`).
 pub fn exit_meaning(code: u8) -> &'static str {
@@ -1052,6 +1074,116 @@ impl FileReport {
             errors_omitted,
             plan: None,
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// diff
+
+/// What `diff` found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DiffDoc {
+    /// Folder A, as given.
+    pub a: String,
+    /// Folder B, as given.
+    pub b: String,
+    /// `--tolerance`, as a fraction (0: exact).
+    pub tolerance: f64,
+    /// Whether no value differs beyond the tolerance and both have the same runs.
+    pub identical: bool,
+    /// Whether runs were matched with their seeds (false: each folder ran
+    /// one seed, another in each; then `seed` is `null` in the runs).
+    pub seeds_matched: bool,
+    /// Runs in A.
+    pub runs_a: usize,
+    /// Runs in B.
+    pub runs_b: usize,
+    /// Runs in both.
+    pub matched: usize,
+    /// Matched runs with at least one difference.
+    pub runs_differing: usize,
+    /// Values that differ, but within the tolerance.
+    pub tolerated: usize,
+    /// Every value that differs beyond the tolerance, run by run in A's order.
+    pub differences: Vec<DiffValue>,
+    /// Runs only in A, in A's order.
+    pub only_a: Vec<DiffRun>,
+    /// Runs only in B, in B's order.
+    pub only_b: Vec<DiffRun>,
+    /// What is worth knowing but is not a difference of runs.
+    pub notes: Vec<String>,
+}
+
+/// A run, as `diff` matches it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiffRun {
+    /// Sweep point (0 without a sweep, and with variants).
+    pub point: usize,
+    /// The variant, `null` without variants.
+    pub variant: Option<String>,
+    /// Seed (`null` when runs were matched without it).
+    pub seed: Option<u64>,
+    /// Replication.
+    pub replication: u32,
+    /// Flag value.
+    pub read_session: bool,
+}
+
+/// One value that differs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DiffValue {
+    /// The run.
+    pub run: DiffRun,
+    /// `fingerprint`, a `runs.csv` column, `windows.csv rows` or
+    /// `windows.csv rows, cause C`.
+    pub what: String,
+    /// The value in A, as written.
+    pub a: String,
+    /// The value in B, as written.
+    pub b: String,
+    /// B − A as text (`+12`, `-0.250`), `null` for a fingerprint.
+    pub change: Option<String>,
+    /// The relative difference |A − B| / max(|A|, |B|), not rounded;
+    /// `null` for a fingerprint.
+    pub relative: Option<f64>,
+}
+
+/// The document part of `found`.
+pub fn diff_doc(found: &Diff) -> DiffDoc {
+    let seeds = found.seeds_matched();
+    let run = |k: &RunKey| DiffRun {
+        point: k.point,
+        variant: k.variant.clone(),
+        seed: seeds.then_some(k.id.seed),
+        replication: k.id.replication,
+        read_session: k.id.read_session,
+    };
+    DiffDoc {
+        a: found.a.display().to_string(),
+        b: found.b.display().to_string(),
+        tolerance: found.options.tolerance,
+        identical: found.identical(),
+        seeds_matched: seeds,
+        runs_a: found.runs_a,
+        runs_b: found.runs_b,
+        matched: found.matched,
+        runs_differing: found.runs_differing,
+        tolerated: found.tolerated,
+        differences: found
+            .differences
+            .iter()
+            .map(|d| DiffValue {
+                run: run(&d.run),
+                what: d.what.clone(),
+                a: d.a.clone(),
+                b: d.b.clone(),
+                change: d.change.as_ref().map(|c| c.0.clone()),
+                relative: d.change.as_ref().map(|c| c.1),
+            })
+            .collect(),
+        only_a: found.only_a.iter().map(run).collect(),
+        only_b: found.only_b.iter().map(run).collect(),
+        notes: found.notes.clone(),
     }
 }
 

@@ -617,8 +617,8 @@ fn json_blocks(doc: &str) -> Vec<(String, String)> {
 }
 
 /// Documents of every command and shape: a single run with expectations
-/// (one failing), a sharded sweep, variants, a sharded plan, and validated
-/// files good and bad.
+/// (one failing), a sharded sweep, variants, a sharded plan, validated
+/// files good and bad, and a diff with runs in both and in one only.
 fn documents() -> Vec<serde_json::Value> {
     use crate::json::{NOISY, VARIANTS, json_of};
     let dir = crate::cli::temp_dir("docs-json");
@@ -632,26 +632,45 @@ fn documents() -> Vec<serde_json::Value> {
         "[simulation]\nname = \"x\"\nhorizon = \"1d\"\n[worker]\nstartupp = \"4s\"\n",
     );
     let sweep = ["--vary", "pool.servers=1,2", "--shard", "0/2"];
-    let run = ["--json", "--no-charts", "--out"];
+    let run = |out: &str, file: &str, extra: &[&str], code| {
+        let args = [
+            &["run", file, "--json", "--no-charts", "--out", out][..],
+            extra,
+        ]
+        .concat();
+        json_of(&dir, &args, code)
+    };
     vec![
-        json_of(&dir, &[&["run", "e.toml"][..], &run, &["e"]].concat(), 4),
-        json_of(
-            &dir,
-            &[&["run", "s.toml"][..], &run, &["s"], &sweep].concat(),
-            0,
-        ),
-        json_of(&dir, &[&["run", "v.toml"][..], &run, &["v"]].concat(), 0),
+        run("e", "e.toml", &[], 4),
+        run("s", "s.toml", &sweep, 0),
+        run("v", "v.toml", &[], 0),
         json_of(
             &dir,
             &[&["list-runs", "s.toml", "--json"][..], &sweep].concat(),
             0,
         ),
         json_of(&dir, &["validate", "s.toml", "bad.toml", "--json"], 2),
+        // Folders to diff: runs in both (that differ), only in A, only in B.
+        run("a", "s.toml", &["--replications", "2"], 0),
+        run(
+            "b",
+            "s.toml",
+            &[
+                "--replications",
+                "3",
+                "--read-session",
+                "false",
+                "--set",
+                "clients.users=31",
+            ],
+            0,
+        ),
+        json_of(&dir, &["diff", "a", "b", "--json"], 1),
     ]
 }
 
 /// The members of a document of which it has the one of its command.
-const BODIES: [&str; 3] = ["summary", "plan", "files"];
+const BODIES: [&str; 4] = ["summary", "plan", "files", "diff"];
 
 #[test]
 fn json_md_documents_every_field_written() {
@@ -701,7 +720,7 @@ fn json_md_documents_every_field_written() {
     // The examples are documents (or the object under their heading) with
     // exactly the documented fields.
     let blocks = json_blocks(&doc);
-    assert_eq!(blocks.len(), 5);
+    assert_eq!(blocks.len(), 6);
     for (heading, block) in blocks {
         let v: serde_json::Value =
             serde_json::from_str(&block).unwrap_or_else(|e| panic!("{heading}: {e}\n{block}"));
@@ -727,4 +746,5 @@ fn json_md_documents_every_field_written() {
         let meaning = hmasim::output::json::exit_meaning(code);
         assert!(doc.contains(&format!("`{meaning}` (")), "{meaning}");
     }
+    assert!(doc.contains(&format!("`{}` (", hmasim::output::json::DIFFERENT)));
 }

@@ -600,3 +600,92 @@ fn errors_are_documents_with_the_documented_exit_codes() {
     assert_code(&out, 0);
     assert!(serde_json::from_slice::<Value>(&out.stdout).is_err());
 }
+
+#[test]
+fn diff_reports_the_runs_matched_and_every_value_that_differs() {
+    let dir = temp_dir("json-diff");
+    std::fs::write(dir.join("s.toml"), NOISY).unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        json_of(
+            &dir,
+            &[
+                &["run", "s.toml", "--json", "--no-charts", "--out", out][..],
+                extra,
+            ]
+            .concat(),
+            0,
+        )
+    };
+    run("a", &[]);
+    run("b", &["--replications", "2", "--set", "clients.users=31"]);
+    let doc = json_of(&dir, &["diff", "a", "b", "--json"], 1);
+    assert_eq!(doc["exit"]["meaning"], "different");
+    let d = &doc["diff"];
+    assert_eq!((&d["a"], &d["b"]), (&"a".into(), &"b".into()));
+    assert_eq!(d["identical"], false);
+    assert_eq!(d["seeds_matched"], true);
+    assert_eq!(
+        (&d["runs_a"], &d["runs_b"], &d["matched"]),
+        (&6.into(), &4.into(), &4.into())
+    );
+    assert_eq!(d["runs_differing"], 4);
+    // Replication 2 ran in A only, with both flag values.
+    let only_a = d["only_a"].as_array().unwrap();
+    assert_eq!(only_a.len(), 2);
+    assert!(
+        only_a
+            .iter()
+            .all(|r| r["replication"] == 2 && r["seed"] == 1)
+    );
+    assert_eq!(d["only_b"], serde_json::json!([]));
+    // Every value is the one of the folders' runs.csv.
+    let (ra, rb) = (csv(&dir.join("a/runs.csv")), csv(&dir.join("b/runs.csv")));
+    let find = |rows: &[BTreeMap<String, String>], run: &Value| {
+        rows.iter()
+            .find(|r| {
+                r["replication"].parse().ok() == run["replication"].as_u64()
+                    && r["read_session"].parse().ok() == run["read_session"].as_bool()
+            })
+            .cloned()
+            .unwrap()
+    };
+    let differences = d["differences"].as_array().unwrap();
+    let fingerprints = differences
+        .iter()
+        .filter(|v| v["what"] == "fingerprint")
+        .count();
+    assert_eq!(fingerprints, 4);
+    let mut columns = 0;
+    for v in differences {
+        let what = v["what"].as_str().unwrap();
+        let (a, b) = (find(&ra, &v["run"]), find(&rb, &v["run"]));
+        let Some(in_a) = a.get(what) else {
+            assert!(what.starts_with("windows.csv rows"), "{what}");
+            continue;
+        };
+        assert_eq!(v["a"], in_a.as_str(), "{what}");
+        assert_eq!(v["b"], b[what].as_str(), "{what}");
+        if what != "fingerprint" {
+            let (x, y): (f64, f64) = (in_a.parse().unwrap(), b[what].parse().unwrap());
+            let relative = v["relative"].as_f64().unwrap();
+            assert!((relative - (x - y).abs() / x.abs().max(y.abs())).abs() < 1e-12);
+            assert!(
+                v["change"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(if y > x { '+' } else { '-' })
+            );
+            columns += 1;
+        }
+    }
+    assert!(columns > 4, "{columns}");
+
+    // A folder and itself: identical, exit 0.
+    let doc = json_of(&dir, &["diff", "a", "a", "--json"], 0);
+    assert_eq!(doc["diff"]["identical"], true);
+    assert_eq!(doc["diff"]["matched"], 6);
+    assert_eq!(doc["diff"]["differences"], serde_json::json!([]));
+    // Not a folder: exit 2, no comparison.
+    let doc = json_of(&dir, &["diff", "a", "nope", "--json"], 2);
+    assert!(doc["diff"].is_null());
+}
