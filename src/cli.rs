@@ -1490,14 +1490,22 @@ fn run_after_help() -> String {
     format!(
         "\
 Examples:
-  hmasim run my.toml                                  results in output/<simulation.name>/
-  hmasim run my.toml --replications 20 -j 4 --force   20 pairs on 4 threads, replace the folder
+  hmasim run my.toml
+      results in output/<simulation.name>/
+  hmasim run my.toml --replications 20 -j 4 --force
+      20 pairs on 4 threads, replacing the folder
   hmasim run my.toml --set worker.failed_update_hold=10m --read-session both
+      one field changed, flag off and on
   hmasim run my.toml --vary maintenance.gap=5m,15m,30m --out results/gap
-  hmasim run my.toml --variant nothing --variant flag two of its [[variant]] tables
-  hmasim run my.toml --seed 7 --replication 3 --trace re-run one row of runs.csv, traced
-  hmasim run sweep.toml --shard 0/4 --out shards/0    one of 4 shards; then `hmasim merge`
-  hmasim run my.toml --json | jq .summary             one JSON document on stdout, the text on stderr
+      a sweep of three points
+  hmasim run my.toml --variant nothing --variant flag
+      two of its [[variant]] tables
+  hmasim run my.toml --seed 7 --replications 20 --replication 3 --trace
+      re-runs one row of a 20-replication runs.csv, traced
+  hmasim run sweep.toml --shard 0/4 --out shards/0
+      one of 4 shards; then `hmasim merge`
+  hmasim run my.toml --json | jq .summary
+      one JSON document on stdout, the text on stderr
 
 {EXIT_CODES}"
     )
