@@ -109,6 +109,12 @@ impl<E> EventQueue<E> {
         popped
     }
 
+    /// Every pending event, in no particular order (for checks that look
+    /// at what is still to come, never for processing).
+    pub fn pending(&self) -> impl Iterator<Item = &E> {
+        self.heap.iter().map(|e| &e.event)
+    }
+
     /// Number of pending events.
     pub fn len(&self) -> usize {
         self.heap.len()
@@ -147,6 +153,9 @@ mod tests {
         q.schedule(SimTime(20), 0, 'b');
         q.schedule(SimTime(5), 9, 'c');
         assert_eq!(q.next_time(), SimTime(5));
+        let mut pending: Vec<char> = q.pending().copied().collect();
+        pending.sort_unstable();
+        assert_eq!(pending, ['a', 'b', 'c']);
         assert_eq!(q.pop().map(|(_, e)| e), Some('c'));
         assert_eq!(q.next_time(), SimTime(10));
         q.pop();

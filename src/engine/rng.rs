@@ -117,6 +117,28 @@ impl StreamRng {
     pub fn exp_ms(&mut self, mean_ms: f64) -> u64 {
         (self.exp1() * mean_ms).round() as u64
     }
+
+    /// Moves to the start of sub-stream `stream` of this stream's key
+    /// (ChaCha's 64-bit nonce; every stream starts on sub-stream 0). The
+    /// draws that follow depend on the name, seed, replication and
+    /// `stream` only, not on how many draws were made before: fast-forward
+    /// repositions request-driven streams at instants both flag values
+    /// share, so that their draws line up again (`docs/model.md`,
+    /// "Fast-forward").
+    pub fn reposition(&mut self, stream: u64) {
+        self.rng.set_stream(stream);
+        self.rng.set_word_pos(0);
+    }
+}
+
+/// A sub-stream number for [`StreamRng::reposition`] from two coordinates
+/// (an instant, an index): SplitMix64 of each, so that nearby coordinates
+/// give unrelated sub-streams. Never 0, the sub-stream every stream starts
+/// on.
+pub fn substream(a: u64, b: u64) -> u64 {
+    let mut s = a;
+    let mut t = b ^ 0x6a09_e667_f3bc_c909;
+    (splitmix64(&mut s) ^ splitmix64(&mut t).rotate_left(29)).max(1)
 }
 
 #[cfg(test)]
@@ -152,6 +174,29 @@ mod tests {
     }
 
     const PINNED_FIRST_DRAW: u64 = 12_381_468_586_877_530_421;
+
+    #[test]
+    fn reposition_depends_on_the_substream_only() {
+        let mut a = StreamRng::new(5, 2, "clients.arrivals");
+        let mut b = a.clone();
+        for _ in 0..37 {
+            b.next_u64();
+        }
+        a.reposition(substream(1000, 3));
+        b.reposition(substream(1000, 3));
+        assert_eq!(first_draws(a.clone()), first_draws(b.clone()));
+        let mut fresh = StreamRng::new(5, 2, "clients.arrivals");
+        fresh.reposition(0);
+        assert_eq!(
+            first_draws(fresh),
+            first_draws(StreamRng::new(5, 2, "clients.arrivals")),
+            "sub-stream 0 is the stream itself"
+        );
+        b.reposition(substream(1000, 4));
+        assert_ne!(first_draws(a), first_draws(b));
+        assert_ne!(substream(0, 0), 0);
+        assert_ne!(substream(1, 0), substream(0, 1));
+    }
 
     #[test]
     fn uniform_ms_respects_bounds_and_degenerate_ranges() {
