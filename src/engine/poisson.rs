@@ -66,7 +66,7 @@ fn ptrs(rng: &mut StreamRng, mean: f64) -> u64 {
         if us >= 0.07 && v <= vr {
             return k as u64;
         }
-        if !(k >= 0.0) || (us < 0.013 && v > us) {
+        if k.is_nan() || k < 0.0 || (us < 0.013 && v > us) {
             continue;
         }
         // ln(0) = -infinity accepts, as in the reference.
@@ -131,7 +131,11 @@ mod tests {
             let mut counts = vec![0u64; cells + 2];
             for _ in 0..n {
                 let k = poisson(&mut rng, mean) as usize;
-                let cell = if k < lo { 0 } else { (k - lo + 1).min(cells + 1) };
+                let cell = if k < lo {
+                    0
+                } else {
+                    (k - lo + 1).min(cells + 1)
+                };
                 counts[cell] += 1;
             }
             // Probabilities by the recurrence p(k) = p(k-1) * mean / k.
