@@ -88,6 +88,10 @@ pub struct PointEntry {
     /// columns and the charts date their time axes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<crate::scenario::clock::WallClock>,
+    /// `simulation.fast_forward`: left out when false, so exact-mode
+    /// manifests stay as they were; shards must agree on it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fast_forward: bool,
     /// Arguments after `hmasim` that re-run this point alone, run from the
     /// result folder (the scenario is its copy, [`SCENARIO_COPY`]); add
     /// `--replication R` to reproduce one row.

@@ -406,6 +406,7 @@ impl ShardReader {
             row: entry.row,
             blocks,
             spill: None,
+            fast_forwarded_ms: 0,
         }
     }
 }

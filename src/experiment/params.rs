@@ -43,6 +43,12 @@ pub fn non_defaults(
             value: overrides::parse_value(read_session_arg(rs)),
         });
     }
+    if request.fast_forward {
+        all.push(Override {
+            key: "simulation.fast_forward".into(),
+            value: Value::from(true),
+        });
+    }
     let Ok(edited) = overrides::apply_all(text, &all) else {
         return Vec::new();
     };

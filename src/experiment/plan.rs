@@ -44,6 +44,8 @@ pub struct PlanRequest {
     pub trace: bool,
     /// `--variant NAME`: run only these variants (in file order); empty: all.
     pub variants: Vec<String>,
+    /// `--fast-forward`: sets `simulation.fast_forward = true`.
+    pub fast_forward: bool,
 }
 
 /// One sweep point (or variant): its values and its validated scenario.
@@ -209,6 +211,9 @@ impl Plan {
         }
         if request.read_session.is_some() {
             fixed.push("org.read_session".into());
+        }
+        if request.fast_forward {
+            fixed.push("simulation.fast_forward".into());
         }
         super::expectations::check_shape(&base, &file_dims, &text, &origin)?;
         let dims = sweep::combine(file_dims, vary_dims, &fixed);
@@ -402,6 +407,9 @@ impl Plan {
                 if self.request.trace {
                     rerun.push("--trace".to_string());
                 }
+                if self.request.fast_forward {
+                    rerun.push("--fast-forward".to_string());
+                }
                 PointEntry {
                     point: p.index,
                     dir: match &p.variant {
@@ -417,6 +425,7 @@ impl Plan {
                     horizon_ms: s.simulation.horizon,
                     failed_update_hold_ms: s.worker.failed_update_hold,
                     start: s.simulation.start,
+                    fast_forward: s.simulation.fast_forward,
                     rerun,
                     variant: p.variant.as_ref().map(|v| VariantEntry {
                         name: v.name.clone(),
@@ -584,6 +593,15 @@ fn apply_flags(s: &mut Scenario, request: &PlanRequest) -> Result<(), Experiment
     }
     if let Some(rs) = request.read_session {
         s.org.read_session = rs;
+    }
+    if request.fast_forward {
+        if s.clients.arrivals == scenario::Arrivals::Fixed {
+            return Err(ExperimentError::BadArgument(format!(
+                "--fast-forward: {} (clients.arrivals = \"fixed\"); run it without --fast-forward",
+                scenario::validate::FIXED_ARRIVALS_CANNOT_FAST_FORWARD
+            )));
+        }
+        s.simulation.fast_forward = true;
     }
     Ok(())
 }

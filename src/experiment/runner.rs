@@ -126,6 +126,9 @@ pub struct RunOutput {
     pub blocks: Vec<Block>,
     /// The run's spill folder, to remove once its blocks are written.
     pub spill: Option<PathBuf>,
+    /// Simulated time the run fast-forwarded [ms] (0 in exact mode, and
+    /// from a merge, which runs nothing).
+    pub fast_forwarded_ms: u64,
 }
 
 /// The per-run file `name` of `runs` (`scenario`: `simulation.name`;
@@ -189,6 +192,12 @@ pub struct RunStats {
     pub wall: Duration,
     /// Events processed by all runs.
     pub events: u64,
+    /// Per flag value (`read_session` false, true): simulated time
+    /// fast-forwarded and simulated time in all, of the runs that finished
+    /// [ms].
+    pub fast_forwarded_ms: [u64; 2],
+    /// See `fast_forwarded_ms`.
+    pub simulated_ms: [u64; 2],
     /// The most runs finished but not yet handed over at once (outputs in
     /// the reorder buffer or on their way to it): what memory holds beyond
     /// the runs in progress. At most [`WINDOW_PER_THREAD`] × threads.
@@ -222,6 +231,7 @@ pub fn run_all(
             row: o.row,
             blocks,
             spill: None,
+            fast_forwarded_ms: o.fast_forwarded_ms,
         });
         Ok(())
     })?;
@@ -300,6 +310,7 @@ fn execute(
         row,
         blocks,
         spill: Some(dir),
+        fast_forwarded_ms: summary.totals.fast_forwarded_ms,
     })
 }
 
@@ -384,6 +395,8 @@ pub fn run_each(
 ) -> Result<RunStats, ExperimentError> {
     let start = Instant::now();
     let events = AtomicU64::new(0);
+    let forwarded = [AtomicU64::new(0), AtomicU64::new(0)];
+    let simulated = [AtomicU64::new(0), AtomicU64::new(0)];
     let threads = threads_for(options.jobs, runs.len());
     let progress = Progress::stderr(runs.len(), threads, options.progress);
     let stop_requested = || {
@@ -408,6 +421,11 @@ pub fn run_each(
             p.finish(thread, run_events);
         }
         events.fetch_add(run_events, Ordering::Relaxed);
+        if let Ok(o) = &output {
+            let flag = usize::from(spec.id.read_session);
+            forwarded[flag].fetch_add(o.fast_forwarded_ms, Ordering::Relaxed);
+            simulated[flag].fetch_add(horizon_ms, Ordering::Relaxed);
+        }
         output
     };
 
@@ -540,6 +558,8 @@ pub fn run_each(
         wall: start.elapsed(),
         events: events.into_inner(),
         max_unwritten,
+        fast_forwarded_ms: forwarded.map(AtomicU64::into_inner),
+        simulated_ms: simulated.map(AtomicU64::into_inner),
     };
     Ok(stats)
 }

@@ -40,6 +40,23 @@ fn max_window(rows: &[&RunRow]) -> u64 {
         .unwrap_or(0)
 }
 
+/// How much simulated time the runs fast-forwarded, per flag value.
+fn fast_forwarded(s: &RunStats) -> String {
+    let parts: Vec<String> = [false, true]
+        .into_iter()
+        .filter(|&flag| s.simulated_ms[usize::from(flag)] > 0)
+        .map(|flag| {
+            let i = usize::from(flag);
+            let share = s.fast_forwarded_ms[i] as f64 / s.simulated_ms[i] as f64;
+            format!("{:.1}% with read_session {flag}", 100.0 * share)
+        })
+        .collect();
+    format!(
+        "fast-forward: requests counted in bulk over {} of the simulated time",
+        parts.join(", ")
+    )
+}
+
 /// The summary of `rows` (all runs, in run order); `stats` adds wall time and speed.
 pub fn summary<S>(manifest: &Manifest<S>, rows: &[RunRow], stats: Option<RunStats>) -> String {
     let mut out = String::new();
@@ -47,6 +64,11 @@ pub fn summary<S>(manifest: &Manifest<S>, rows: &[RunRow], stats: Option<RunStat
         variants(&mut out, manifest, rows);
     } else {
         points(&mut out, manifest, rows);
+    }
+    if let Some(s) = stats
+        && manifest.points.iter().any(|p| p.fast_forward)
+    {
+        let _ = writeln!(out, "{}", fast_forwarded(&s));
     }
     if let Some(s) = stats {
         let secs = s.wall.as_secs_f64();

@@ -48,7 +48,7 @@ const TABLE_KEYS: [&str; 3] = ["name", "read_session", "set"];
 /// Keys a variant may not set: all variants run the same seeds and
 /// replications (that is what pairs them) over the same period (so that
 /// their totals compare), and each has its own flag value.
-const FIXED_KEYS: [(&str, &str); 5] = [
+const FIXED_KEYS: [(&str, &str); 7] = [
     (
         "simulation.seed",
         "every variant runs the same seeds (common random numbers): set it in [simulation] or with --seed",
@@ -68,6 +68,14 @@ const FIXED_KEYS: [(&str, &str); 5] = [
     (
         "org.read_session",
         "a variant's flag value is its `read_session` key",
+    ),
+    (
+        "simulation.fast_forward",
+        "every variant runs in the same mode, so that their differences are the model's: set it in [simulation] or with --fast-forward",
+    ),
+    (
+        "simulation.resume_before",
+        "every variant resumes per-request simulation at the same instants (common random numbers): set it in [simulation] or with --set",
     ),
 ];
 

@@ -139,6 +139,9 @@ pub struct Totals {
     pub events: u64,
     /// Hash over the processed event sequence.
     pub fingerprint: u64,
+    /// Simulated time spent fast-forwarding [ms] (0 in exact mode); not a
+    /// `runs.csv` column, the summary prints it.
+    pub fast_forwarded_ms: u64,
 }
 
 /// What a server or worker was doing during an interval (timeline chart).

@@ -176,6 +176,22 @@ impl<'a> Recorder<'a> {
         }
     }
 
+    /// `accepted` and `unavailable` requests resolved at `t`, counted in
+    /// bulk (fast-forward: requests of quiet time, and requests of quiet
+    /// time that waited in a queue). `t` never decreases between calls, as
+    /// for the other requests.
+    pub fn resolved_in_bulk(&mut self, t: u64, accepted: u64, unavailable: u64) {
+        if accepted == 0 && unavailable == 0 {
+            return;
+        }
+        self.reach_request(t);
+        self.bucket.requests += accepted + unavailable;
+        if t >= self.warmup {
+            self.totals.unavailable += unavailable;
+            self.bucket.unavailable += unavailable;
+        }
+    }
+
     /// A user had its first rejected request at `t`.
     pub fn user_affected(&mut self, t: u64) -> bool {
         if t >= self.warmup {
@@ -447,6 +463,41 @@ mod tests {
         assert_eq!(windows[0].rejected_requests, 5);
         assert_eq!(windows[0].users_affected, 3);
         assert_eq!(windows[0].end_ms, 500);
+    }
+
+    #[test]
+    fn bulk_counts_go_where_single_requests_would() {
+        // The same requests, one by one and in bulk, give the same rows.
+        let one_by_one = {
+            let mut rows = Collect::default();
+            let mut r = Recorder::new(150, 100, 4, 2, &mut rows);
+            r.accepted(120);
+            r.unavailable(120);
+            for _ in 0..3 {
+                r.accepted(160);
+            }
+            r.unavailable(160);
+            r.accepted(250);
+            (r.finish(300).0, rows)
+        };
+        let in_bulk = {
+            let mut rows = Collect::default();
+            let mut r = Recorder::new(150, 100, 4, 2, &mut rows);
+            r.resolved_in_bulk(120, 1, 1);
+            r.resolved_in_bulk(160, 3, 1);
+            r.resolved_in_bulk(200, 0, 0);
+            r.resolved_in_bulk(250, 1, 0);
+            (r.finish(300).0, rows)
+        };
+        assert_eq!(one_by_one, in_bulk);
+        assert_eq!(
+            (
+                in_bulk.0.requests,
+                in_bulk.0.unavailable,
+                in_bulk.0.accepted
+            ),
+            (5, 1, 4)
+        );
     }
 
     #[test]

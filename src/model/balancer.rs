@@ -29,6 +29,17 @@ impl Balancer {
         }
     }
 
+    /// Fast-forward: random routing draws from sub-stream `substream` of
+    /// `clients.routing` from now on (see [`StreamRng::reposition`]).
+    pub fn reposition(&mut self, substream: u64) {
+        self.routing.reposition(substream);
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
     /// Servers in the pool now.
     #[inline]
     pub fn members(&self) -> &[u32] {

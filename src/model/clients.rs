@@ -71,6 +71,8 @@ pub struct Users {
     cold: Vec<ColdUser>,
     /// Server each user last reached, or [`NO_SERVER`]; empty unless kept.
     last_server: Vec<u32>,
+    /// Users in a prompt loop now (fast-forward's quiet condition reads it).
+    in_loop: u32,
 }
 
 impl Users {
@@ -89,7 +91,13 @@ impl Users {
             cold: filled(n, COLD_NEW).map_err(out_of_memory)?,
             last_server: filled(if keep_last_server { n } else { 0 }, NO_SERVER)
                 .map_err(out_of_memory)?,
+            in_loop: 0,
         })
+    }
+
+    /// Users in a prompt loop now.
+    pub fn in_loop_count(&self) -> u32 {
+        self.in_loop
     }
 
     /// Number of users.
@@ -149,6 +157,7 @@ impl Users {
         c.loop_start = t;
         c.retry_pool = retry_pool;
         self.hot[user as usize] |= LOOP_BIT;
+        self.in_loop += 1;
     }
 
     /// Ends `user`'s prompt loop, forgetting its pending retry and give-up;
@@ -160,6 +169,7 @@ impl Users {
         c.retry_pending = false;
         c.retry_generation = c.retry_generation.wrapping_add(1);
         self.hot[user as usize] &= !LOOP_BIT;
+        self.in_loop -= 1;
         start
     }
 
@@ -171,6 +181,7 @@ impl Users {
             let start = c.loop_start;
             c.loop_start = NO_LOOP;
             self.hot[user as usize] &= !LOOP_BIT;
+            self.in_loop -= 1;
             Some(start)
         } else {
             None
@@ -357,6 +368,25 @@ impl ArrivalStream {
         self.draw_ahead
     }
 
+    /// Fast-forward: forgets the arrivals drawn so far and starts the
+    /// stream afresh at `ms`, its draws now from sub-stream `substream` of
+    /// its random stream (see [`StreamRng::reposition`]). A Poisson process
+    /// has no memory, so the arrivals from `ms` on have the distribution
+    /// they had. Fixed arrivals (which fast-forward refuses) are left as
+    /// they are.
+    pub fn restart(&mut self, ms: u64, substream: u64) {
+        let Generator::Poisson { next_ns, .. } = &mut self.generator else {
+            return;
+        };
+        *next_ns = ms.saturating_mul(NS_PER_MS);
+        self.rng.reposition(substream);
+        self.head = 0;
+        let n = if self.draw_ahead { LOOKAHEAD } else { 1 };
+        for i in 0..n {
+            self.ahead[i] = self.draw();
+        }
+    }
+
     /// The next arrival (not yet handled). `AHEAD`: [`Self::draws_ahead`].
     #[inline(always)]
     pub fn peek<const AHEAD: bool>(&self) -> Arrival {
@@ -439,6 +469,25 @@ fn fixed_arrival(period: u64, users: u32, app_pools: u32, cycle: u64, index: u32
 }
 
 #[cfg(test)]
+impl ArrivalStream {
+    fn peek_any(&self) -> Arrival {
+        if self.draw_ahead {
+            self.peek::<true>()
+        } else {
+            self.peek::<false>()
+        }
+    }
+
+    fn advance_any(&mut self) {
+        if self.draw_ahead {
+            self.advance::<true>();
+        } else {
+            self.advance::<false>();
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::time::SECOND;
@@ -491,12 +540,14 @@ mod tests {
         assert_eq!(hot_kid_if_valid(u.hot(0), 1000), None, "due at renew_at");
         u.start_loop(0, 10, 2);
         assert!(u.in_loop(0) && !u.in_loop(1));
+        assert_eq!(u.in_loop_count(), 1);
         u.issue_token(0, 127, 2000);
         assert!(u.in_loop(0), "a new token keeps the loop");
         assert_eq!(hot_kid_if_valid(u.hot(0), 1999), Some(127));
         assert_eq!((u.loop_start(0), u.retry_pool(0)), (10, 2));
         assert_eq!(u.end_loop(0), 10);
         assert!(!u.in_loop(0) && u.loop_start(0) == NO_LOOP);
+        assert_eq!(u.in_loop_count(), 0);
         assert_eq!(u.retry_generation(0), 1);
         assert_eq!(
             hot_kid_if_valid(u.hot(0), 1999),
@@ -537,6 +588,27 @@ mod tests {
         // Each advance names the user LOOKAHEAD arrivals after the one handled.
         for (i, user) in prefetched.iter().enumerate() {
             assert_eq!(*user, expected[i + LOOKAHEAD].user);
+        }
+    }
+
+    #[test]
+    fn a_restart_forgets_the_drawn_arrivals_and_depends_on_its_substream_only() {
+        let p = params(Arrivals::Poisson, 1000, 10 * SECOND, [1.0; 24]);
+        for ahead in [false, true] {
+            let mut a = ArrivalStream::new(&p, 2, StreamRng::new(4, 0, "a"), ahead);
+            let mut b = ArrivalStream::new(&p, 2, StreamRng::new(4, 0, "a"), ahead);
+            for _ in 0..50 {
+                b.advance_any();
+            }
+            a.restart(HOUR, 9);
+            b.restart(HOUR, 9);
+            for _ in 0..40 {
+                let (x, y) = (a.peek_any(), b.peek_any());
+                assert_eq!(x, y);
+                assert!(x.ms >= HOUR);
+                a.advance_any();
+                b.advance_any();
+            }
         }
     }
 

@@ -5,11 +5,11 @@
 //!
 //! | priority | class                  | events |
 //! |---------:|------------------------|--------|
-//! | 0 | lifecycle down            | server crash, worker crash, MA / periodic recycle (end of the old process), maintenance start, installation start |
+//! | 0 | lifecycle down            | server crash, worker crash, MA / periodic recycle (end of the old process), maintenance start, installation start; fast-forward's resume (first of its instant) |
 //! | 1 | key and directory changes | rollover publish / sign / retire, AD write visible, auth admin run (periodic or after a rollover) and completion, update completion, hold end, cache reload |
 //! | 2 | lifecycle up              | reboot done, maintenance end, installation end, worker spawn, worker ready |
 //! | 3 | health probes             | probe round |
-//! | 4 | requests (queued)         | prompt retries, giving up |
+//! | 4 | requests (queued)         | prompt retries, giving up; fast-forward's single requests of quiet time |
 //! | 5 | requests (stream)         | regular requests of the merged arrival stream: never queued, handled after every queued event of the same millisecond, in arrival order |
 //!
 //! Time-series buckets are not events: a request counts in the bucket its
@@ -212,6 +212,21 @@ pub enum Event {
         /// The process (or user retry) generation the event belongs to; stale if it changed.
         generation: u32,
     },
+    /// Fast-forward only: `resume_before` ahead of a key's signing
+    /// instant, requests are simulated one by one again and the
+    /// request-driven streams move to the instant's sub-stream.
+    Resume {
+        /// Index of the resume instant in the run's schedule.
+        index: u32,
+    },
+    /// Fast-forward only: in quiet time, a request to a worker that is not
+    /// ready and whose next request changes the state (`model::bulk`).
+    QuietRequest {
+        /// Worker index (`server * app_pools + app_pool`).
+        worker: WorkerIndex,
+        /// The worker's request clock when it was drawn; stale if redrawn.
+        generation: u32,
+    },
 }
 
 impl Event {
@@ -224,7 +239,8 @@ impl Event {
             | Event::PeriodicRecycle { .. }
             | Event::MaintenanceStart { .. }
             | Event::MaintenanceCycle
-            | Event::InstallStart { .. } => PRIORITY_DOWN,
+            | Event::InstallStart { .. }
+            | Event::Resume { .. } => PRIORITY_DOWN,
             Event::RolloverPublish { .. }
             | Event::RolloverSign { .. }
             | Event::RolloverRetire { .. }
@@ -241,7 +257,9 @@ impl Event {
             | Event::WorkerSpawn { .. }
             | Event::WorkerReady { .. } => PRIORITY_UP,
             Event::Probe => PRIORITY_PROBE,
-            Event::Retry { .. } | Event::GiveUp { .. } => PRIORITY_REQUEST,
+            Event::Retry { .. } | Event::GiveUp { .. } | Event::QuietRequest { .. } => {
+                PRIORITY_REQUEST
+            }
         }
     }
 
@@ -273,6 +291,8 @@ impl Event {
             Event::InstallStart { server, .. } => (23, server),
             Event::InstallEnd { server } => (24, server),
             Event::AuthAdminAfterRollover { key } => (25, u32::from(key)),
+            Event::Resume { index } => (26, index),
+            Event::QuietRequest { worker, .. } => (27, worker),
         }
     }
 }

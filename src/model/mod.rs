@@ -23,12 +23,14 @@
 
 pub mod auth_admin;
 pub mod balancer;
+pub mod bulk;
 pub mod clients;
 pub mod directory;
 pub mod event;
 pub mod issuer;
 pub mod keys;
 pub mod progress;
+pub mod quiet;
 pub mod rejoin;
 pub mod server;
 pub mod sim;

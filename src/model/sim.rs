@@ -22,6 +22,12 @@ use crate::engine::{EventQueue, Fingerprint, SimTime, StreamRng, StreamSeed};
 use crate::metrics::{Recorder, RowSink, RunId, RunSummary, SpawnCause, StateKind, TraceRecord};
 use crate::scenario::{Affinity, Algorithm, MillisRange, Scenario, ScriptedKind, StartMode};
 
+// Fast-forward (`model/fast_forward.rs`) is a child of this module: it
+// switches the run between exact and quiet stretches on this state.
+#[path = "fast_forward.rs"]
+mod fast_forward;
+use fast_forward::FastForward;
+
 /// Per-worker random streams.
 struct WorkerStreams {
     crash: StreamRng,
@@ -72,6 +78,8 @@ pub struct Simulation<'a> {
     retry_rng: StreamRng,
     server_streams: Vec<ServerStreams>,
     worker_streams: Vec<WorkerStreams>,
+    /// Fast-forward's state; `None` in exact mode.
+    ff: Option<Box<FastForward>>,
 }
 
 #[inline]
@@ -113,6 +121,10 @@ impl<'a> Simulation<'a> {
                 });
             }
         }
+        let ff = sc
+            .simulation
+            .fast_forward
+            .then(|| Box::new(FastForward::new(sc, &root, workers.len(), servers)));
         let mut sim = Simulation {
             sc,
             read_session: id.read_session,
@@ -159,6 +171,7 @@ impl<'a> Simulation<'a> {
             retry_rng: root.stream("clients.retry"),
             server_streams,
             worker_streams,
+            ff,
         };
         for &s in &sc.pool.without_update {
             sim.servers[s].updated = false;
@@ -196,6 +209,7 @@ impl<'a> Simulation<'a> {
 
     fn schedule_initial_events(&mut self) {
         let sc = self.sc;
+        self.schedule_resumes();
         self.schedule_next_rollover();
         if sc.auth_admin.interval.is_some() {
             self.at(SimTime(sc.auth_admin.first_run), Event::AuthAdminRun);
@@ -341,6 +355,9 @@ impl<'a> Simulation<'a> {
 
     /// Runs to the horizon and returns what was measured.
     pub fn run(mut self, id: RunId) -> Result<RunSummary, RunError> {
+        if self.ff.is_some() {
+            return self.run_fast_forward(id);
+        }
         let horizon = self.horizon.ms();
         loop {
             if self.arrivals.draws_ahead() {
@@ -603,7 +620,7 @@ impl<'a> Simulation<'a> {
             Event::WorkerSpawn { worker } => {
                 self.workers[worker as usize].spawn_scheduled = false;
                 let w = &self.workers[worker as usize];
-                let wanted = self.keeps_processes(w.server) || !w.queue.is_empty();
+                let wanted = self.keeps_processes(w.server) || w.has_waiting();
                 if wanted
                     && !w.has_process()
                     && self.now >= w.not_before
@@ -635,6 +652,8 @@ impl<'a> Simulation<'a> {
                     self.users.drop_token(user);
                 }
             }
+            Event::Resume { .. } => self.resume(),
+            Event::QuietRequest { worker, generation } => self.quiet_request(worker, generation),
         }
     }
 
@@ -838,11 +857,18 @@ impl<'a> Simulation<'a> {
 
     /// The server stops: its processes end and queued requests fail.
     fn stop_server_workers(&mut self, server: u32, next_cause: SpawnCause) {
+        self.flush_bulk();
         self.servers[server as usize].warming = false;
         for w in self.worker_range(server) {
             self.end_process(w, next_cause);
             let worker = &mut self.workers[w as usize];
             let mut queue = std::mem::take(&mut worker.queue);
+            let bulk = std::mem::take(&mut worker.bulk_queued);
+            let srv = &mut self.servers[server as usize];
+            srv.outstanding = srv
+                .outstanding
+                .saturating_sub(bulk.min(u64::from(u32::MAX)) as u32);
+            self.recorder.resolved_in_bulk(self.now.ms(), 0, bulk);
             self.servers[server as usize].outstanding -= queue.len() as u32;
             for request in queue.drain(..) {
                 self.unavailable(request.user());
@@ -925,6 +951,7 @@ impl<'a> Simulation<'a> {
         if changed {
             let n = self.balancer.members().len() as u32;
             self.recorder.servers_in_pool(self.now.ms(), n);
+            self.pool_changed();
         }
         self.at(
             self.now.after(self.sc.balancer.probe_interval),
@@ -1028,7 +1055,7 @@ impl<'a> Simulation<'a> {
 
     fn respawn_if_wanted(&mut self, worker: u32, at: SimTime) {
         let w = &self.workers[worker as usize];
-        if self.keeps_processes(w.server) || !w.queue.is_empty() {
+        if self.keeps_processes(w.server) || w.has_waiting() {
             self.schedule_spawn(worker, at);
         }
     }
@@ -1061,6 +1088,16 @@ impl<'a> Simulation<'a> {
             self.validate(worker, request.user(), request.kid());
         }
         self.workers[worker as usize].queue = queue;
+        // Fast-forward: requests of quiet time, which carry the signing key
+        // the process loaded (the quiet condition).
+        let bulk = std::mem::take(&mut self.workers[worker as usize].bulk_queued);
+        if bulk > 0 {
+            let srv = &mut self.servers[server as usize];
+            srv.outstanding = srv
+                .outstanding
+                .saturating_sub(bulk.min(u64::from(u32::MAX)) as u32);
+            self.recorder.resolved_in_bulk(self.now.ms(), bulk, 0);
+        }
     }
 
     /// R6: an update, started by a rejection or after a hold.

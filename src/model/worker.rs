@@ -103,6 +103,10 @@ pub struct Worker {
     pub window: Option<OpenWindow>,
     /// Requests waiting for a ready process, in arrival order.
     pub queue: VecDeque<QueuedRequest>,
+    /// Fast-forward only: requests of quiet time waiting for a ready
+    /// process, counted in bulk (`model::bulk`); they carry the signing
+    /// key, which the process knows. Always 0 in exact mode.
+    pub bulk_queued: u64,
 }
 
 impl Worker {
@@ -123,7 +127,14 @@ impl Worker {
             hold_until: SimTime::ZERO,
             window: None,
             queue: VecDeque::new(),
+            bulk_queued: 0,
         }
+    }
+
+    /// Requests wait for a process (one by one or counted in bulk).
+    #[inline]
+    pub fn has_waiting(&self) -> bool {
+        !self.queue.is_empty() || self.bulk_queued > 0
     }
 
     /// Whether a process exists (starting or ready).

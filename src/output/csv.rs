@@ -337,6 +337,7 @@ pub(crate) mod tests {
                 episode_ms_max: 60_000,
                 events: 1234,
                 fingerprint: 0xab,
+                fast_forwarded_ms: 0,
             },
             windows: vec![
                 WindowRecord {

@@ -211,7 +211,9 @@ macro_rules! raw_table {
 
 raw_table! {
     /// `[simulation]`
-    RawSimulation = "simulation" { name, horizon, seed, replications, bucket, warmup, start }
+    RawSimulation = "simulation" {
+        name, horizon, seed, replications, bucket, warmup, start, fast_forward, resume_before,
+    }
 }
 
 raw_table! {

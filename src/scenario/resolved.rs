@@ -109,6 +109,16 @@ pub struct Simulation {
     /// use timestamps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<super::clock::WallClock>,
+    /// Fast-forward through quiet time (`docs/model.md`, "Fast-forward");
+    /// `false`, the default, is exact mode. Not written to manifests when
+    /// false, so exact-mode manifests stay as they were.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fast_forward: bool,
+    /// With fast-forward: how long before each key's signing instant
+    /// requests are simulated one by one again [ms]; `None`: derived from
+    /// the token lifetime and the request interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume_before: Option<Millis>,
 }
 
 /// Which values of `EnableAuthAdminReadSession` to run.

@@ -216,6 +216,8 @@ const DEFAULT_SEED: u64 = 1;
 const DEFAULT_REPLICATIONS: u32 = 1;
 const DEFAULT_BUCKET: &str = "1m";
 const DEFAULT_WARMUP: &str = "0s";
+/// Why `simulation.fast_forward` and `clients.arrivals = "fixed"` exclude each other.
+pub const FIXED_ARRIVALS_CANNOT_FAST_FORWARD: &str = "fast_forward = true counts the requests of quiet time as a Poisson stream; clients.arrivals = \"fixed\" sends at exact instants and cannot be fast-forwarded";
 const DEFAULT_TOKEN_LIFETIME: (&str, &str) = ("60m", "90m");
 const DEFAULT_RENEW_BEFORE: &str = "5m";
 const DEFAULT_ROLLOVER_EVERY: &str = "42d";
@@ -747,6 +749,9 @@ impl Cx {
         let clients = self.clients(raw);
         let history = self.history(raw);
         let expect = self.expectations(raw, simulation.as_ref().ok(), org.as_ref().ok());
+        let fast_forward =
+            self.fast_forward_fits(raw, simulation.as_ref().ok(), clients.as_ref().ok());
+        fast_forward?;
         Ok(Scenario {
             simulation: simulation?,
             org: org?,
@@ -764,6 +769,33 @@ impl Cx {
             history: history?,
             expect: expect?,
         })
+    }
+
+    /// Fast-forward counts requests in bulk as a Poisson stream: fixed
+    /// arrivals (deterministic instants, for hand computations) cannot be.
+    fn fast_forward_fits(
+        &self,
+        raw: &RawScenario,
+        simulation: Option<&Simulation>,
+        clients: Option<&Clients>,
+    ) -> R<()> {
+        let (Some(simulation), Some(clients)) = (simulation, clients) else {
+            return Ok(());
+        };
+        if !simulation.fast_forward || clients.arrivals != Arrivals::Fixed {
+            return Ok(());
+        }
+        let span = raw
+            .simulation
+            .as_ref()
+            .and_then(|t| t.get_ref().fast_forward.as_ref())
+            .map(|v| v.span());
+        Err(self.inconsistent(
+            "simulation.fast_forward".into(),
+            span,
+            FIXED_ARRIVALS_CANNOT_FAST_FORWARD.to_string(),
+            "fast_forward = false with arrivals = \"fixed\", or arrivals = \"poisson\"",
+        ))
     }
 
     fn simulation(&self, raw: &RawScenario) -> R<Simulation> {
@@ -807,6 +839,13 @@ impl Cx {
             self.duration("simulation.warmup".into(), v)
         });
         let start = or(&s.start, None, |v| self.start(v).map(Some));
+        let fast_forward = or(&s.fast_forward, false, |v| {
+            self.boolean("simulation.fast_forward".into(), v)
+        });
+        let resume_before = or(&s.resume_before, None, |v| {
+            self.duration("simulation.resume_before".into(), v)
+                .map(Some)
+        });
         if let (Ok(warmup), Ok(horizon)) = (warmup, horizon)
             && warmup >= horizon
         {
@@ -829,6 +868,8 @@ impl Cx {
             bucket: bucket?,
             warmup: warmup?,
             start: start?,
+            fast_forward: fast_forward?,
+            resume_before: resume_before?,
         })
     }
 
