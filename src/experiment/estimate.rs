@@ -132,7 +132,7 @@ pub fn estimate(sc: &Scenario, trace: bool) -> Estimate {
         Arrivals::Poisson => sc.clients.daily_profile.iter().cloned().fold(0.0, f64::max),
         Arrivals::Fixed => 1.0,
     };
-    let requests = users * horizon / sc.clients.request_interval.max(1) as f64 * peak;
+    let all_requests = users * horizon / sc.clients.request_interval.max(1) as f64 * peak;
 
     let server_crashes = servers * expected(&sc.server.crash_rate, horizon);
     let worker_ends = workers
@@ -149,6 +149,7 @@ pub fn estimate(sc: &Scenario, trace: bool) -> Estimate {
         + sc.issuer.rollovers.len() as f64)
         .min(128.0);
     let scripted = sc.events.len() as f64;
+    let requests = all_requests * exact_share(sc, rollovers);
     // Spawns: the first process of every worker, one after every process
     // end, every server crash and maintenance window restarts its workers.
     let per_server_workers = workers / servers.max(1.0);
@@ -181,6 +182,29 @@ pub fn estimate(sc: &Scenario, trace: bool) -> Estimate {
         rows,
         memory,
     }
+}
+
+/// The share of the horizon whose requests are simulated one by one: 1 in
+/// exact mode; with fast-forward, around each of `signings` signing
+/// instants, from the resume instant until the quiet condition can hold
+/// again at the earliest with every update and auth admin run the danger may
+/// need (`resume_before` + the longest token lifetime + the slowest
+/// local-AD replication + the auth admin interval + a failed update's hold),
+/// plus one token lifetime at the start. An upper-ish bound like the rest:
+/// quiet time also needs every process to have loaded the key, which a
+/// scenario without recycles may delay further.
+pub fn exact_share(sc: &Scenario, signings: f64) -> f64 {
+    if !sc.simulation.fast_forward {
+        return 1.0;
+    }
+    let lifetime = sc.issuer.token_lifetime.max as f64;
+    let span = crate::model::quiet::resume_before(sc) as f64
+        + lifetime
+        + sc.directory.replication_delay.max as f64
+        + sc.auth_admin.interval.unwrap_or(0) as f64
+        + sc.worker.failed_update_hold as f64;
+    let horizon = sc.simulation.horizon.max(1) as f64;
+    ((signings * span + lifetime) / horizon).min(1.0)
 }
 
 /// Bytes a plan holds per run besides the runs in progress: its spec, its
@@ -425,6 +449,32 @@ mod tests {
         let office = crate::scenario::resolved::OFFICE_PROFILE;
         let peak = 2.5 / (office.iter().sum::<f64>() / 24.0);
         assert!((ratio - peak).abs() < 1e-9, "{ratio}");
+    }
+
+    #[test]
+    fn fast_forward_counts_the_requests_around_signing_instants_only() {
+        // 365 days, a rollover every 42 days, no emergency rollover: the
+        // estimate counts 365 / 42 + 1 signing instants.
+        let text = |ff: bool| {
+            format!(
+                "[simulation]\nname = \"e\"\nhorizon = \"365d\"\nfast_forward = {ff}\n\
+                 [issuer]\nrollover_every = \"42d\"\nemergency_rate = \"0/365d\"\n\
+                 [clients]\nusers = 20000\nrequest_interval = \"60s\"\n"
+            )
+        };
+        let sc = |ff| crate::scenario::parse_str(&text(ff), "e.toml").unwrap();
+        let (exact, ff) = (estimate(&sc(false), false), estimate(&sc(true), false));
+        assert_eq!(exact_share(&sc(false), 9.0), 1.0);
+        let share = ff.requests / exact.requests;
+        let expected = exact_share(&sc(true), 365.0 / 42.0 + 1.0);
+        assert!((share - expected).abs() < 1e-12, "{share} {expected}");
+        // A few days of 365 at most, and at least the resume spans.
+        assert!(share < 0.2 && share > 0.02, "{share}");
+        assert_eq!(ff.lifecycle, exact.lifecycle);
+        // A horizon shorter than the spans is all exact.
+        let short = text(true).replace("365d", "1d");
+        let short = crate::scenario::parse_str(&short, "e.toml").unwrap();
+        assert_eq!(exact_share(&short, 1.0), 1.0);
     }
 
     #[test]

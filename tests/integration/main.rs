@@ -9,6 +9,7 @@ mod diff;
 mod docs;
 mod expectations;
 mod experiments;
+mod fast_forward;
 mod golden;
 mod history;
 mod invariants;
