@@ -282,6 +282,14 @@ fn model_md_gives_every_fingerprint_code_and_priority() {
             Event::AuthAdminAfterRollover { key: 1 },
             "auth admin run after a rollover",
         ),
+        (Event::Resume { index: 0 }, "resume"),
+        (
+            Event::QuietRequest {
+                worker: 0,
+                generation: 0,
+            },
+            "quiet request",
+        ),
     ];
     let table = &doc[doc
         .find("| priority | class | events |")
