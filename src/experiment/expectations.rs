@@ -76,6 +76,11 @@ pub fn not_checked(request: &PlanRequest) -> Option<String> {
     if request.shard.is_some() {
         why.push("--shard");
     }
+    // Fast-forward agrees with exact mode in distribution, not event for
+    // event: fingerprints and tight margins were written for exact runs.
+    if request.fast_forward {
+        why.push("--fast-forward");
+    }
     (!why.is_empty()).then(|| why.join(", "))
 }
 

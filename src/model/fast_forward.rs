@@ -67,6 +67,8 @@ pub(super) struct FastForward {
     rate: Rate,
     /// In a quiet stretch.
     quiet: bool,
+    /// The signing key of the current quiet stretch.
+    quiet_key: u8,
     /// Start of the current quiet stretch [ms].
     quiet_since: u64,
     /// Quiet time so far [ms].
@@ -102,6 +104,7 @@ impl FastForward {
             schedule: Schedule::new(sc, *root),
             rate: Rate::new(&sc.clients),
             quiet: false,
+            quiet_key: 0,
             quiet_since: 0,
             forwarded_ms: 0,
             next_check: 0,
@@ -295,8 +298,9 @@ impl<'a> Simulation<'a> {
 
     /// In quiet time, what the quiet condition guarantees and an event could
     /// still break: with client affinity every server stays in the pool; and,
-    /// as a guard on the proof, no user in a loop, no window, and every
-    /// ready process of a running server accepts the signing key.
+    /// as a guard on the proof, no user in a loop, no window, the key of the
+    /// quiet stretch still signs, local AD and every process hold it, and
+    /// every ready process of a running server accepts it.
     fn invariant_broken(&self) -> Option<&'static str> {
         let k = self.issuer.signing;
         if self.sc.balancer.affinity == Affinity::Client && self.servers.iter().any(|s| !s.in_pool)
@@ -306,10 +310,17 @@ impl<'a> Simulation<'a> {
         if self.users.in_loop_count() > 0 || self.workers.iter().any(|w| w.window.is_some()) {
             return Some("a request failed");
         }
+        if self.ff.as_ref().is_some_and(|ff| ff.quiet_key != k) {
+            return Some("another key signs");
+        }
+        if !self.directory.visible.contains(k) {
+            return Some("local AD lacks the signing key");
+        }
         let lost = self.workers.iter().enumerate().any(|(i, w)| {
-            w.process == Process::Ready
-                && self.servers[w.server as usize].running()
-                && !self.serving.accepts(i as u32, k)
+            (w.has_process() && !w.cache.contains(k))
+                || (w.process == Process::Ready
+                    && self.servers[w.server as usize].running()
+                    && !self.serving.accepts(i as u32, k))
         });
         lost.then_some("a process lacks the signing key")
     }
@@ -461,11 +472,13 @@ impl<'a> Simulation<'a> {
 
     fn enter_quiet(&mut self, until: Option<u64>) {
         let now = self.now.ms();
+        let key = self.issuer.signing;
         let affinity = self.sc.balancer.affinity == Affinity::Client;
         let Some(ff) = self.ff.as_deref_mut() else {
             return;
         };
         ff.quiet = true;
+        ff.quiet_key = key;
         ff.quiet_since = now;
         ff.seg_start = now;
         ff.split = Split::default();

@@ -379,3 +379,65 @@ fn fast_forward_refuses_fixed_arrivals_and_variants_that_set_it() {
         "{e}"
     );
 }
+
+#[test]
+fn variants_run_in_fast_forward_mode_on_common_random_numbers() {
+    // scenarios/mitigations.toml's six variants over two days at 200 users:
+    // every variant runs, --jobs changes no byte, and the expectations
+    // written for exact mode are not checked.
+    let dir = temp_dir("ff-variants");
+    let scenario =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mitigations.toml");
+    let scenario = scenario.to_str().unwrap();
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = hmasim(
+            &dir,
+            &[
+                "run",
+                scenario,
+                "--fast-forward",
+                "--no-charts",
+                "--quiet",
+                "--replications",
+                "2",
+                "--set",
+                "simulation.horizon=2d",
+                "--set",
+                "clients.users=200",
+                "--jobs",
+                jobs,
+                "--out",
+                jobs,
+            ],
+        );
+        assert_code(&out, 0);
+        let text = stdout(&out);
+        assert!(
+            text.contains("not checked (--set, --replications, --fast-forward"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fast-forward: requests counted in bulk over"),
+            "{text}"
+        );
+        let mut files = vec![std::fs::read(dir.join(jobs).join("variants.csv")).unwrap()];
+        for v in [
+            "nothing",
+            "flag",
+            "rejoin-6m",
+            "after-rollover-10m",
+            "always-running",
+            "auth-admin-hourly",
+        ] {
+            files
+                .push(std::fs::read(dir.join(jobs).join(format!("variant-{v}/runs.csv"))).unwrap());
+        }
+        outputs.push(files);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    for runs in &outputs[0][1..] {
+        let runs = String::from_utf8_lossy(runs);
+        assert_eq!(runs.lines().count(), 1 + 2, "{runs}");
+    }
+}
