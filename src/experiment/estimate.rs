@@ -472,7 +472,7 @@ mod tests {
         assert!(share < 0.2 && share > 0.02, "{share}");
         assert_eq!(ff.lifecycle, exact.lifecycle);
         // A horizon shorter than the spans is all exact.
-        let short = text(true).replace("365d", "1d");
+        let short = text(true).replace("365d", "12h");
         let short = crate::scenario::parse_str(&short, "e.toml").unwrap();
         assert_eq!(exact_share(&short, 1.0), 1.0);
     }

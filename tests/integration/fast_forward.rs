@@ -441,3 +441,40 @@ fn variants_run_in_fast_forward_mode_on_common_random_numbers() {
         assert_eq!(runs.lines().count(), 1 + 2, "{runs}");
     }
 }
+
+#[test]
+fn quiet_time_ends_only_before_a_key_signs_even_in_a_storm() {
+    // STORMY (daily and emergency rollovers, crashes, recycles, failing auth
+    // admin runs, maintenance) for 6 days, traced: the guard that checks the
+    // proof after every queued event of quiet time never fires, so every
+    // quiet stretch ends at a resume instant. The trace kinds fast-forward
+    // adds are documented.
+    let text = STORMY.replace("horizon = \"3d\"", "horizon = \"6d\"");
+    let mut sc = scenario(&text);
+    sc.simulation.fast_forward = true;
+    let outputs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/outputs.md"),
+    )
+    .unwrap();
+    let mut stretches = 0;
+    for seed in 1..=6 {
+        for flag in [false, true] {
+            let r = crate::common::run_with(&sc, seed, flag, true);
+            for t in &r.trace {
+                if t.kind == "fast_forward_start" {
+                    stretches += 1;
+                }
+                if t.kind == "fast_forward_end" {
+                    assert_eq!(
+                        t.detail, "resume before the next key signs",
+                        "seed {seed} {flag}"
+                    );
+                }
+                if t.kind.starts_with("fast_forward") {
+                    assert!(outputs.contains(&format!("`{}`", t.kind)), "{}", t.kind);
+                }
+            }
+        }
+    }
+    assert!(stretches >= 12, "{stretches}");
+}
