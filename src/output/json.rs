@@ -621,6 +621,11 @@ pub struct Performance {
     pub events: u64,
     /// Events per second.
     pub events_per_second: Num,
+    /// With fast-forward: the share of the simulated time fast-forwarded,
+    /// per flag value (`false`, `true`; `null` for a value not run); left
+    /// out in exact mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fast_forwarded: Option<[Option<Num>; 2]>,
 }
 
 fn kind_of(sweep: bool, variants: bool) -> &'static str {
@@ -807,6 +812,12 @@ pub fn run_summary<S>(
                     s.events as f64 / secs
                 } else {
                     0.0
+                }),
+                fast_forwarded: manifest.points.iter().any(|p| p.fast_forward).then(|| {
+                    [0, 1].map(|i| {
+                        (s.simulated_ms[i] > 0)
+                            .then(|| Num(s.fast_forwarded_ms[i] as f64 / s.simulated_ms[i] as f64))
+                    })
                 }),
             }
         }),

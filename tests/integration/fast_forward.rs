@@ -268,6 +268,25 @@ fn the_summary_says_how_much_was_fast_forwarded_and_runs_are_deterministic() {
         outputs.push(files);
     }
     assert_eq!(outputs[0], outputs[1], "--jobs 1 and --jobs 2 differ");
+    // The --json document says it too; exact mode leaves the field out.
+    for (ff, out) in [(true, "json-ff"), (false, "json-exact")] {
+        let mut args = vec!["run", "s.toml", "--no-charts", "--json", "--out", out];
+        if ff {
+            args.push("--fast-forward");
+        }
+        let run = hmasim(&dir, &args);
+        assert_code(&run, 0);
+        let doc = crate::json::document(&run);
+        let shares = &doc["summary"]["performance"]["fast_forwarded"];
+        if ff {
+            for flag in 0..2 {
+                let share = shares[flag].as_f64().unwrap();
+                assert!(share > 0.0 && share < 1.0, "{doc}");
+            }
+        } else {
+            assert!(shares.is_null(), "{doc}");
+        }
+    }
     // The manifest re-runs it in fast-forward mode.
     let manifest = std::fs::read_to_string(dir.join("1/manifest.json")).unwrap();
     assert!(manifest.contains("--fast-forward"), "{manifest}");
