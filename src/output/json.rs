@@ -622,9 +622,8 @@ pub struct Performance {
     /// Events per second.
     pub events_per_second: Num,
     /// With fast-forward: the share of the simulated time fast-forwarded,
-    /// per flag value (`false`, `true`; `null` for a value not run); left
-    /// out in exact mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// per flag value (`false`, `true`; `null` for a value not run); `null`
+    /// in exact mode.
     pub fast_forwarded: Option<[Option<Num>; 2]>,
 }
 

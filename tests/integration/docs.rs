@@ -625,7 +625,7 @@ fn json_blocks(doc: &str) -> Vec<(String, String)> {
 }
 
 /// Documents of every command and shape: a single run with expectations
-/// (one failing), a sharded sweep, variants, a sharded plan, validated
+/// (one failing), a sharded sweep, variants, a fast-forward run, a sharded plan, validated
 /// files good and bad, and a diff with runs in both and in one only.
 fn documents() -> Vec<serde_json::Value> {
     use crate::json::{NOISY, VARIANTS, json_of};
@@ -652,6 +652,7 @@ fn documents() -> Vec<serde_json::Value> {
         run("e", "e.toml", &[], 4),
         run("s", "s.toml", &sweep, 0),
         run("v", "v.toml", &[], 0),
+        run("ff", "s.toml", &["--fast-forward"], 0),
         json_of(
             &dir,
             &[&["list-runs", "s.toml", "--json"][..], &sweep].concat(),
