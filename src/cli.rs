@@ -7,7 +7,7 @@
 //!
 //! Exit codes: 0 success (also on a closed standard output pipe); 1 a run or
 //! an I/O operation failed, or `diff` found differences; 2 bad input (scenario or sweep errors, bad
-//! arguments, a run estimated above `--max-events` or `--max-memory`, an
+//! arguments, a run estimated above `--max-events`, `--max-memory` or `--max-output`, an
 //! existing output folder without `--force`, shard folders that do not
 //! belong together); 3 the CSVs were written but a chart or the report could
 //! not be drawn; 4 an expectation of the scenario did not hold (`run`,
@@ -328,6 +328,11 @@ struct RunArgs {
     /// SIZE (e.g. 8G; default: half the physical memory).
     #[arg(long, value_name = "SIZE", value_parser = estimate::parse_size)]
     max_memory: Option<u64>,
+    /// Refuse (exit 2, nothing run) when the estimated output (CSV, charts,
+    /// and the runs in progress) exceeds SIZE (e.g. 20G; default: the free
+    /// space of the output's file system less 1 GiB).
+    #[arg(long, value_name = "SIZE", value_parser = estimate::parse_size)]
+    max_output: Option<u64>,
     /// Output folder (default: output/<simulation.name>/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -668,6 +673,9 @@ fn cmd_run(args: RunArgs) -> Result<(), ExperimentError> {
     let limits = estimate::Limits {
         max_events: args.max_events.unwrap_or(estimate::DEFAULT_MAX_EVENTS),
         max_memory: args.max_memory.unwrap_or_else(estimate::default_max_memory),
+        max_output: args
+            .max_output
+            .unwrap_or_else(|| estimate::default_max_output(&out)),
     };
     let threads = runner::threads_for(args.jobs, selected.len());
     estimate::check(&estimate_plan(&plan, &selected, threads), &limits)?;
@@ -1051,6 +1059,7 @@ fn cmd_list_runs(args: ListRunsArgs) -> Result<(), ExperimentError> {
             "read_session",
             "runs",
             "events/run",
+            "output/run",
             "memory/run",
         ]
         .map(String::from),
@@ -1076,6 +1085,7 @@ fn cmd_list_runs(args: ListRunsArgs) -> Result<(), ExperimentError> {
             flags.join("+"),
             n.to_string(),
             estimate::count(e.events()),
+            estimate::bytes(e.output),
             estimate::bytes(e.memory),
         ]);
         table.push(row);
@@ -1127,10 +1137,11 @@ fn cmd_list_runs(args: ListRunsArgs) -> Result<(), ExperimentError> {
     let threads = runner::threads_for(None, selected.len());
     let e = estimate_plan(&plan, &selected, threads);
     outln!(
-        "estimate: up to {} of work per run on one core; {} events and {} rows in all; peak memory {} on {} thread{}",
+        "estimate: up to {} of work per run on one core; {} events and {} rows in all; output {}; peak memory {} on {} thread{}",
         estimate::duration(e.max_work),
         estimate::count(e.total_events),
         estimate::count(e.total_rows),
+        estimate::bytes(e.output),
         estimate::bytes(e.memory),
         e.threads,
         if e.threads == 1 { "" } else { "s" }
@@ -1424,8 +1435,9 @@ Exit codes:
   1    a run or an I/O operation failed (a run past --max-events, out of memory, disk full);
        diff: the result folders differ
   2    bad input: scenario or sweep errors, bad arguments, a run estimated above
-       --max-events or --max-memory, an existing output folder without --force, shard
-       folders that do not belong together or come from another build (nothing is written)
+       --max-events, --max-memory or --max-output, an existing output folder without
+       --force, shard folders that do not belong together or come from another build
+       (nothing is written)
   3    the CSVs were written but a chart or the report could not be drawn
   4    an [[expect]] of the scenario did not hold (run: the results were written; test:
        every scenario could be tested); 3 wins when a chart failed too, and for test 2

@@ -104,6 +104,8 @@ pub fn run_text(text: &str, origin: &str, bounds: &Bounds) -> Result<Vec<RunRow>
         &Limits {
             max_events: bounds.max_events,
             max_memory: bounds.max_memory,
+            // Nothing is written.
+            max_output: u64::MAX,
         },
     )?;
     let mut rows = Vec::with_capacity(runs.len());

@@ -22,8 +22,8 @@
 //! - **Rows**: one time-series row per bucket after warm-up; timeline rows
 //!   (a worker start per spawn, two per server crash, three per maintenance
 //!   window); windows (at most one per spawned process and one per worker
-//!   and rollover); with `--trace`, one per lifecycle event (rejected
-//!   requests are traced too and are not counted).
+//!   and rollover); with `--trace`, one per lifecycle event but health
+//!   probes (rejected requests are traced too and are not counted).
 //! - **Memory** of a run in progress: the users' state, workers and
 //!   servers, their random streams, the event queue (pending events per
 //!   worker, server and user), one users bitset per worker failing at the
@@ -91,6 +91,9 @@ pub struct Estimate {
     pub rows: f64,
     /// Peak memory of the run in progress [bytes].
     pub memory: f64,
+    /// Bytes of CSV the run writes (its rows of `timeseries.csv`,
+    /// `timeline.csv`, `windows.csv` and, with `--trace`, `events.csv`).
+    pub output: f64,
 }
 
 impl Estimate {
@@ -168,7 +171,14 @@ pub fn estimate(sc: &Scenario, trace: bool) -> Estimate {
         (horizon - sc.simulation.warmup as f64) / sc.simulation.bucket.max(1) as f64 + 1.0;
     let timeline = spawns + 2.0 * server_crashes + 3.0 * maintenance;
     let windows = spawns + rollovers * workers;
-    let rows = buckets + timeline + windows + if trace { lifecycle } else { 0.0 };
+    // Health probes are not traced.
+    let traced = if trace { lifecycle - probes } else { 0.0 };
+    let rows = buckets + timeline + windows + traced;
+    let widths = RowBytes::of(sc, requests / buckets);
+    let output = buckets * widths.timeseries
+        + timeline * widths.timeline
+        + windows * widths.window
+        + traced * widths.event;
 
     let bitset = (users / 64.0).ceil() * 8.0;
     let memory = users * crate::model::clients::BYTES_PER_USER as f64
@@ -181,6 +191,69 @@ pub fn estimate(sc: &Scenario, trace: bool) -> Estimate {
         lifecycle,
         rows,
         memory,
+        output,
+    }
+}
+
+/// Bytes of one CSV row of each file, from the widths of its cells: a
+/// number takes the digits of the largest value it can have (times: the
+/// horizon in ms), a word its longest spelling, a comma or the line end one
+/// byte each. Measured against real output in the module doc.
+struct RowBytes {
+    timeseries: f64,
+    timeline: f64,
+    window: f64,
+    event: f64,
+}
+
+/// Decimal digits of `x` (at least 1).
+fn digits(x: f64) -> f64 {
+    if x < 10.0 {
+        1.0
+    } else {
+        x.log10().floor() + 1.0
+    }
+}
+
+impl RowBytes {
+    fn of(sc: &Scenario, requests_per_bucket: f64) -> RowBytes {
+        let servers = sc.pool.servers as f64;
+        let workers = servers * sc.pool.app_pools.len() as f64;
+        // seed,replication,read_session, (`false` the longer word).
+        let id = digits(sc.simulation.seed as f64)
+            + digits(f64::from(sc.simulation.replications.saturating_sub(1)))
+            + 9.0;
+        let time = digits(sc.simulation.horizon as f64) + 1.0;
+        let server = digits(servers) + 1.0;
+        let pool = sc.pool.app_pools.iter().map(String::len).max().unwrap_or(0) as f64 + 1.0;
+        RowBytes {
+            // bucket_start_ms, requests, rejected and unavailable (mostly
+            // 0), servers_in_pool_min, workers_failing_max.
+            timeseries: id
+                + time
+                + digits(requests_per_bucket)
+                + 1.0
+                + 4.0
+                + server
+                + digits(workers)
+                + 1.0,
+            // server, app_pool, state (`worker_starting` the longest), start_ms, end_ms.
+            timeline: id + server + pool + 16.0 + 2.0 * time,
+            // server, app_pool, start_ms, end_ms, duration_ms (minutes:
+            // 8 bytes), cause (`maintenance_return`), rollover,
+            // rejected_requests, users_affected.
+            window: id
+                + server
+                + pool
+                + 2.0 * time
+                + 8.0
+                + 19.0
+                + 4.0
+                + 2.0 * (digits(f64::from(sc.clients.users)) + 1.0),
+            // time_ms, kind, server, app_pool, detail (a key set such as
+            // `loads {k3,k4}` or a cause): 28 bytes of words, measured.
+            event: id + time + server + pool + 28.0,
+        }
     }
 }
 
@@ -227,7 +300,25 @@ pub struct PlanEstimate {
     pub memory: f64,
     /// The threads it assumes.
     pub threads: usize,
+    /// Bytes of the result folder: the runs' CSV rows, a few hundred bytes
+    /// per run for the summaries, [`FOLDER_BYTES`] per folder.
+    pub output: f64,
+    /// Peak disk use while running: [`PlanEstimate::output`] plus the
+    /// largest run's rows once more. A run's rows are written once, to its
+    /// spill files, and copied into the result files when the runs before
+    /// it are done, the spill files then removed: only the run being copied
+    /// exists twice.
+    pub disk: f64,
 }
+
+/// Bytes of a result folder besides its per-run rows: charts (PNG and
+/// SVG), `index.html`, the manifest and the copy of the scenario; measured
+/// at 0.5 to 1 MiB on the bundled scenarios.
+pub const FOLDER_BYTES: f64 = 2.0 * 1024.0 * 1024.0;
+
+/// Bytes per run in the summaries (`runs.csv`, `compare.csv`, `sweep.csv`,
+/// `shard_index.csv`, `rollovers.csv`): measured about 200 to 400.
+pub const SUMMARY_BYTES_PER_RUN: f64 = 1024.0;
 
 /// Estimates running `runs_per_point[i]` runs of each of `points` on
 /// `threads` threads.
@@ -237,6 +328,7 @@ pub fn plan_estimate(points: &[(&Scenario, usize)], trace: bool, threads: usize)
         ..PlanEstimate::default()
     };
     let mut max_memory: f64 = 0.0;
+    let mut max_output: f64 = 0.0;
     let mut runs = 0;
     for (sc, n) in points {
         let one = estimate(sc, trace);
@@ -246,13 +338,23 @@ pub fn plan_estimate(points: &[(&Scenario, usize)], trace: bool, threads: usize)
                 e.largest = one;
             }
             max_memory = max_memory.max(one.memory);
+            max_output = max_output.max(one.output);
         }
         e.total_events += one.events() * *n as f64;
         e.total_rows += one.rows * *n as f64;
+        e.output += (one.output + SUMMARY_BYTES_PER_RUN) * *n as f64;
         runs += n;
     }
     e.memory =
         max_memory * threads.min(runs).max(1) as f64 + (runs as u64 * BYTES_PER_PLANNED_RUN) as f64;
+    // A sweep has a folder per point and one for the whole.
+    let folders = if points.len() > 1 {
+        points.len() + 1
+    } else {
+        1
+    };
+    e.output += FOLDER_BYTES * folders as f64;
+    e.disk = e.output + max_output;
     e
 }
 
@@ -263,13 +365,18 @@ pub struct Limits {
     pub max_events: u64,
     /// Most peak memory [bytes] (`--max-memory`).
     pub max_memory: u64,
+    /// Most peak disk use of the output [bytes] (`--max-output`).
+    pub max_output: u64,
 }
 
 impl Default for Limits {
+    /// The default events and memory limits; no output limit (its default
+    /// depends on the output folder: [`default_max_output`]).
     fn default() -> Self {
         Limits {
             max_events: DEFAULT_MAX_EVENTS,
             max_memory: default_max_memory(),
+            max_output: u64::MAX,
         }
     }
 }
@@ -295,6 +402,20 @@ pub fn check(e: &PlanEstimate, limits: &Limits) -> Result<(), ExperimentError> {
             e.threads,
             if e.threads == 1 { "" } else { "s" },
             bytes(limits.max_memory as f64),
+        )));
+    }
+    if e.disk > limits.max_output as f64 {
+        return Err(ExperimentError::TooBig(format!(
+            "the output would take about {} of disk ({} of CSV and charts, {} rows, and {} more \
+             while the largest run's rows are copied into place), more than --max-output {} (by \
+             default the free space of the output's file system less {}); nothing was run. Raise --max-output or free some space to write it anyway, \
+             or raise simulation.bucket, shorten simulation.horizon, leave out --trace or run fewer runs",
+            bytes(e.disk),
+            bytes(e.output),
+            count(e.total_rows),
+            bytes(e.disk - e.output),
+            bytes(limits.max_output as f64),
+            bytes(FREE_SPACE_MARGIN as f64),
         )));
     }
     Ok(())
@@ -359,12 +480,13 @@ fn describe_work(e: &Estimate) -> String {
     )
 }
 
-/// One line for `validate` and `list-runs`: per run events, rows, memory, time.
+/// One line for `validate` and `list-runs`: per run events, rows, output, memory, time.
 pub fn describe(e: &Estimate) -> String {
     format!(
-        "about {} events, {} rows, {} of memory and {} on one core per run",
+        "about {} events, {} rows ({} of CSV), {} of memory and {} on one core per run",
         count(e.events()),
         count(e.rows),
+        bytes(e.output),
         bytes(e.memory),
         duration(e.work())
     )
@@ -414,6 +536,50 @@ pub fn physical_memory() -> u64 {
 /// Default `--max-memory`: [`DEFAULT_MEMORY_SHARE`] of [`physical_memory`].
 pub fn default_max_memory() -> u64 {
     (physical_memory() as f64 * DEFAULT_MEMORY_SHARE) as u64
+}
+
+/// Disk space `--max-output` leaves free by default: the system and other
+/// programs need some too, and the estimate is rough.
+pub const FREE_SPACE_MARGIN: u64 = 1 << 30;
+
+/// Default `--max-output` when the free space cannot be read (not Unix).
+pub const FALLBACK_MAX_OUTPUT: u64 = 100 << 30;
+
+/// Bytes available to an unprivileged user on the file system that holds
+/// `path` (or its nearest existing ancestor: the output folder need not
+/// exist yet), from `statvfs`; `None` where it cannot be read.
+pub fn free_space(path: &std::path::Path) -> Option<u64> {
+    let absolute = std::path::absolute(path).ok()?;
+    let existing = absolute.ancestors().find(|p| p.exists())?;
+    statvfs_available(existing)
+}
+
+#[cfg(unix)]
+fn statvfs_available(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: an all-zero statvfs is valid; statvfs fills it from a
+    // NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+#[cfg(not(unix))]
+fn statvfs_available(_path: &std::path::Path) -> Option<u64> {
+    None
+}
+
+/// Default `--max-output` for a result folder at `out`: the free space of
+/// its file system less [`FREE_SPACE_MARGIN`] (at least 1 byte, so that
+/// nothing is started on a full disk), or [`FALLBACK_MAX_OUTPUT`].
+pub fn default_max_output(out: &std::path::Path) -> u64 {
+    free_space(out).map_or(FALLBACK_MAX_OUTPUT, |free| {
+        free.saturating_sub(FREE_SPACE_MARGIN).max(1)
+    })
 }
 
 #[cfg(test)]
@@ -532,12 +698,15 @@ mod tests {
             total_rows: 0.0,
             memory: 1e6,
             threads: 2,
+            output: 0.0,
+            disk: 0.0,
         };
         let err = check(
             &e,
             &Limits {
                 max_events: 1_000_000,
                 max_memory: 1 << 30,
+                max_output: u64::MAX,
             },
         )
         .unwrap_err()
@@ -552,6 +721,7 @@ mod tests {
             &Limits {
                 max_events: u64::MAX,
                 max_memory: 1000,
+                max_output: u64::MAX,
             },
         )
         .unwrap_err()
@@ -566,11 +736,103 @@ mod tests {
                 &e,
                 &Limits {
                     max_events: u64::MAX,
-                    max_memory: u64::MAX
+                    max_memory: u64::MAX,
+                    max_output: u64::MAX,
                 }
             )
             .is_ok()
         );
+    }
+
+    /// The bytes `sc`'s run (seed 1, replication 0, flag off) writes to its
+    /// per-run files, without their header lines, and the estimate.
+    fn output_of(text: &str, trace: bool) -> (f64, f64) {
+        use crate::output::csv;
+        let sc = crate::scenario::parse_str(text, "e.toml").unwrap();
+        let id = crate::metrics::RunId {
+            seed: 1,
+            replication: 0,
+            read_session: false,
+        };
+        let options = crate::model::RunOptions {
+            trace,
+            ..Default::default()
+        };
+        let r = crate::model::run(&sc, id, options).unwrap();
+        let rows = |table: std::io::Result<Vec<u8>>| {
+            let t = table.unwrap();
+            let header = t.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            (t.len() - header) as f64
+        };
+        let mut actual = rows(csv::timeseries_csv(&[&r]))
+            + rows(csv::timeline_csv(&[&r]))
+            + rows(csv::windows_csv(&[&r]));
+        if trace {
+            actual += rows(csv::events_csv(&[&r], &sc.pool.app_pools));
+        }
+        (estimate(&sc, trace).output, actual)
+    }
+
+    #[test]
+    fn output_bytes_are_close_for_time_series_and_err_high_elsewhere() {
+        let tiny = "[simulation]\nname = \"e\"\nhorizon = \"1m\"\nbucket = \"1ms\"\n\
+                    [pool]\nservers = 1\napp_pools = [\"ews\"]\n\
+                    [clients]\nusers = 1\narrivals = \"fixed\"\nrequest_interval = \"60s\"\n";
+        let (estimated, actual) = output_of(tiny, false);
+        // 60,001 rows of about 26 bytes: within 10%.
+        assert!(actual > 1.5e6, "{actual}");
+        assert!(
+            (estimated / actual - 1.0).abs() < 0.1,
+            "{estimated} vs {actual}"
+        );
+        // A day of a small pool with rollovers, crashes and maintenance:
+        // rows of every file, some traced; high, but not absurdly.
+        let pool = "[simulation]\nname = \"e\"\nhorizon = \"1d\"\nbucket = \"5m\"\n\
+                    [issuer]\nrollover_every = \"6h\"\nrollover_first = \"1h\"\n\
+                    [pool]\nservers = 3\napp_pools = [\"ews\", \"mapi\"]\n\
+                    [worker]\ncrash_rate = \"4/1d\"\nma_recycle_rate = \"3/1d\"\n\
+                    [maintenance]\nrolling_every = \"12h\"\nrolling_first = \"2h\"\n\
+                    [clients]\nusers = 40\nrequest_interval = \"2m\"\n";
+        for trace in [false, true] {
+            let (estimated, actual) = output_of(pool, trace);
+            assert!(
+                estimated >= actual && estimated < 3.0 * actual,
+                "trace {trace}: {estimated} vs {actual}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_plan_above_max_output_is_refused_with_the_estimate() {
+        let sc = scenario_with("bucket = \"1ms\"", "");
+        let e = plan_estimate(&[(&sc, 2)], false, 2);
+        // 605 million rows of over 30 bytes per run, then one run twice.
+        assert!(e.output > 2.0 * 6e8 * 30.0, "{}", e.output);
+        assert!((e.disk - e.output - e.largest.output).abs() < 1.0);
+        let limits = Limits {
+            max_events: u64::MAX,
+            max_memory: u64::MAX,
+            max_output: 20 << 30,
+        };
+        let err = check(&e, &limits).unwrap_err().to_string();
+        assert!(err.contains("more than --max-output 20.0 GiB"), "{err}");
+        assert!(err.contains("Raise --max-output"), "{err}");
+        assert!(err.contains("1.2 billion rows"), "{err}");
+        let small = plan_estimate(&[(&scenario(""), 2)], false, 2);
+        assert!(check(&small, &limits).is_ok());
+        // A sweep: a folder per point and one for the whole.
+        let sweep = plan_estimate(&[(&sc, 0), (&scenario(""), 2)], false, 2);
+        assert!(sweep.output > small.output + FOLDER_BYTES);
+    }
+
+    #[test]
+    fn free_space_is_read_for_folders_that_do_not_exist_yet() {
+        let here = free_space(std::path::Path::new(".")).unwrap();
+        assert!(here > 0);
+        let below = free_space(std::path::Path::new("no/such/folder/yet")).unwrap();
+        // The same file system; other processes write meanwhile.
+        assert!(below.abs_diff(here) < 1 << 30, "{here} {below}");
+        assert!(default_max_output(std::path::Path::new("x")) < here);
     }
 
     #[test]

@@ -145,6 +145,8 @@ fn run(plan: &Plan, jobs: Option<usize>) -> Result<Vec<RunRow>, ExperimentError>
     let limits = estimate::Limits {
         max_events: estimate::DEFAULT_MAX_EVENTS,
         max_memory: estimate::default_max_memory(),
+        // Spills are removed run by run; nothing stays.
+        max_output: u64::MAX,
     };
     estimate::check(&estimate::plan_estimate(&points, false, threads), &limits)?;
     let spill = tempfile::Builder::new()
