@@ -16,6 +16,7 @@ use crate::metrics::{BucketRecord, RowSink, RunId, StateInterval, TraceRecord, W
 use crate::model::{self, RunOptions};
 use crate::output::csv::{self, CsvWriter};
 use crate::scenario::clock::WallClock;
+use crate::scenario::history::Files;
 
 /// What a bounded run may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,8 +81,21 @@ pub fn run_text(text: &str, origin: &str, bounds: &Bounds) -> Result<Vec<RunRow>
         scenario: origin.into(),
         ..PlanRequest::default()
     };
-    let plan = Plan::build_from_text(request, text.to_string())?;
-    let runs = enumerate_runs(&plan.point_entries(), None);
+    run_request(request, text, Files::default(), bounds)
+}
+
+/// As [`run_text`], with the command line's overrides and options of
+/// `request` (whose `scenario` names the file in errors; `--shard` is
+/// ignored) and the `[history]` files read from `history` (which may hold
+/// them in memory: [`Files::in_memory`]).
+pub fn run_request(
+    request: PlanRequest,
+    text: &str,
+    history: Files,
+    bounds: &Bounds,
+) -> Result<Vec<RunRow>, ExperimentError> {
+    let plan = Plan::build_with_files(request, text.to_string(), history)?;
+    let runs = enumerate_runs(&plan.point_entries(), plan.request.replication);
     if runs.len() > bounds.max_runs {
         return Err(ExperimentError::TooBig(format!(
             "the plan has {} runs, more than the bound of {}",
@@ -120,6 +134,7 @@ pub fn run_text(text: &str, origin: &str, bounds: &Bounds) -> Result<Vec<RunRow>
         };
         let options = RunOptions {
             max_events: Some(bounds.max_events),
+            trace: plan.request.trace,
             ..RunOptions::default()
         };
         let summary = model::run_into(scenario, spec.id, options, &mut sink).map_err(|source| {

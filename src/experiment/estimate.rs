@@ -764,11 +764,11 @@ mod tests {
             let header = t.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
             (t.len() - header) as f64
         };
-        let mut actual = rows(csv::timeseries_csv(&[&r]))
-            + rows(csv::timeline_csv(&[&r]))
-            + rows(csv::windows_csv(&[&r]));
+        let mut actual = rows(csv::timeseries_csv(&[&r], None))
+            + rows(csv::timeline_csv(&[&r], None))
+            + rows(csv::windows_csv(&[&r], None));
         if trace {
-            actual += rows(csv::events_csv(&[&r], &sc.pool.app_pools));
+            actual += rows(csv::events_csv(&[&r], &sc.pool.app_pools, None));
         }
         (estimate(&sc, trace).output, actual)
     }

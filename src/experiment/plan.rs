@@ -123,6 +123,16 @@ impl Plan {
 
     /// As [`Plan::build`], with the file's text already read.
     pub fn build_from_text(request: PlanRequest, text: String) -> Result<Plan, ExperimentError> {
+        Self::build_with_files(request, text, scenario::history::Files::default())
+    }
+
+    /// As [`Plan::build_from_text`], reading `[history]` files from `history`
+    /// (which may hold them in memory, [`scenario::history::Files::in_memory`]).
+    pub fn build_with_files(
+        request: PlanRequest,
+        text: String,
+        mut history: scenario::history::Files,
+    ) -> Result<Plan, ExperimentError> {
         let origin = origin_of(&request.scenario);
         let file_alone = match scenario::parse_str(&text, &origin) {
             // Not TOML at all: the scenario layer's error names file:line:column
@@ -186,7 +196,6 @@ impl Plan {
             .parent()
             .map(PathBuf::from)
             .unwrap_or_default();
-        let mut history = scenario::history::Files::default();
         scenario::history::attach(&mut base, &text, &origin, &folder, &mut history)?;
         // Sweep points start from the file with `--set` applied (valid, as
         // just checked), so that errors are attributed to sweep values.

@@ -201,6 +201,8 @@ impl Cx {
 #[derive(Clone, Debug, Default)]
 pub struct Files {
     read: HashMap<PathBuf, Result<Vec<u8>, String>>,
+    /// Never read the disk: only the files given to [`Files::in_memory`].
+    memory_only: bool,
 }
 
 impl Files {
@@ -209,10 +211,26 @@ impl Files {
         self.read.get(path)?.as_deref().ok()
     }
 
+    /// Files held in memory, by path (as the scenario's folder joined with
+    /// the `[history]` path); any other path cannot be read. For fuzzing
+    /// and embedding: the same scenario text gives the same result
+    /// wherever it runs.
+    pub fn in_memory(files: impl IntoIterator<Item = (PathBuf, Vec<u8>)>) -> Files {
+        Files {
+            read: files.into_iter().map(|(p, b)| (p, Ok(b))).collect(),
+            memory_only: true,
+        }
+    }
+
     fn get(&mut self, path: &Path) -> &Result<Vec<u8>, String> {
-        self.read
-            .entry(path.to_path_buf())
-            .or_insert_with(|| std::fs::read(path).map_err(|e| e.to_string()))
+        let memory_only = self.memory_only;
+        self.read.entry(path.to_path_buf()).or_insert_with(|| {
+            if memory_only {
+                Err("no such file (held in memory)".to_string())
+            } else {
+                std::fs::read(path).map_err(|e| e.to_string())
+            }
+        })
     }
 }
 

@@ -35,9 +35,14 @@ pub fn read(path: &Path) -> Result<String, ScenarioError> {
         path: path.to_path_buf(),
         source,
     })?;
+    decode(bytes, &path.display().to_string())
+}
+
+/// A scenario file's bytes as text, or a diagnostic at the line and column
+/// of the first byte that is not UTF-8 (`origin` names the file).
+pub fn decode(bytes: Vec<u8>, origin: &str) -> Result<String, ScenarioError> {
     String::from_utf8(bytes).map_err(|e| {
-        let d =
-            validate::encoding_error(e.as_bytes(), &path.display().to_string(), &e.utf8_error());
+        let d = validate::encoding_error(e.as_bytes(), origin, &e.utf8_error());
         ScenarioError::Invalid(Diagnostics::one(d))
     })
 }
