@@ -342,13 +342,7 @@ impl Plan {
         };
         match count_runs(&plan.point_entries(), plan.request.replication) {
             Some(n) if n <= MAX_RUNS => super::rollovers::check(&plan).map(|()| plan),
-            n => Err(ExperimentError::BadArgument(format!(
-                "the plan has {} runs ({} point{} x replications x flag values), more than {MAX_RUNS}; \
-                 lower --replications or the number of sweep values",
-                n.map_or_else(|| "too many".to_string(), |n| n.to_string()),
-                plan.points.len(),
-                if plan.points.len() == 1 { "" } else { "s" }
-            ))),
+            n => Err(too_many_runs(&plan, n)),
         }
     }
 
@@ -571,6 +565,45 @@ fn select(
         .into_iter()
         .filter(|v| request.variants.contains(&v.name))
         .collect())
+}
+
+/// The error for a plan of more than [`MAX_RUNS`] runs: naming
+/// `--replications` (or its `--set`) when the command line set them,
+/// otherwise at `simulation.replications` in the file (or, not written
+/// there, at the `[simulation]` table), like every error about a file.
+fn too_many_runs(plan: &Plan, n: Option<usize>) -> ExperimentError {
+    let message = format!(
+        "the plan has {} runs ({} point{} x replications x flag values), more than {MAX_RUNS}",
+        n.map_or_else(|| "too many".to_string(), |n| n.to_string()),
+        plan.points.len(),
+        if plan.points.len() == 1 { "" } else { "s" }
+    );
+    let from_arguments = plan.request.replications.is_some()
+        || plan.sets.iter().any(|o| o.key == "simulation.replications");
+    if from_arguments {
+        return ExperimentError::BadArgument(format!(
+            "{message}; lower --replications or the number of sweep values"
+        ));
+    }
+    let origin = origin_of(&plan.request.scenario);
+    let mut d = scenario::Diagnostic {
+        kind: scenario::Kind::Limit,
+        at: scenario::Location {
+            file: origin.clone(),
+            line: 1,
+            column: 1,
+        },
+        span: 0..0,
+        field: Some("simulation.replications".to_string()),
+        message,
+        expected: Some(format!(
+            "at most {MAX_RUNS} runs in all: fewer replications or sweep values"
+        )),
+        suggestion: None,
+        source_line: None,
+    };
+    scenario::relocate(std::slice::from_mut(&mut d), &plan.scenario_text, &origin);
+    scenario::ScenarioError::Invalid(scenario::Diagnostics::one(d)).into()
 }
 
 /// `--read-session` spelling of a choice.

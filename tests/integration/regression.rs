@@ -297,3 +297,68 @@ fn run_id(seed: u64, replication: u32) -> hmasim::metrics::RunId {
         read_session: false,
     }
 }
+
+/// A file asking for more runs than a plan holds (`replications =
+/// 4294967295`, both flag values) was refused by `validate` and `run` with
+/// "the plan has 8589934590 runs ...": no file, line or column, the only
+/// error about a file without one. Found while writing the acceptance
+/// check's mutator (its `NUMBERS` include 4294967295). It is now a
+/// diagnostic at `simulation.replications`, or at `[simulation]` when only
+/// a sweep makes the runs; `--replications` still names the argument.
+#[test]
+fn too_many_runs_from_the_file_are_reported_at_simulation_replications() {
+    let dir = temp_dir("regression-too-many-runs");
+    let file = |name: &str, text: String| std::fs::write(dir.join(name), text).unwrap();
+    file(
+        "reps.toml",
+        TINY.replace(
+            "horizon = \"2h\"\n",
+            "horizon = \"2h\"\nreplications = 4294967295\n",
+        ),
+    );
+    file(
+        "sweep.toml",
+        TINY.replace(
+            "horizon = \"2h\"\n",
+            "horizon = \"2h\"\nreplications = 4000000\n",
+        ) + "[sweep]\n\"pool.servers\" = [1, 2]\n",
+    );
+    for (args, at) in [
+        (
+            &["validate", "reps.toml"][..],
+            "reps.toml:4:16: simulation.replications: ",
+        ),
+        (
+            &["run", "reps.toml", "--out", "r"][..],
+            "reps.toml:4:16: simulation.replications: ",
+        ),
+        (
+            &["validate", "sweep.toml"][..],
+            "sweep.toml:4:16: simulation.replications: ",
+        ),
+    ] {
+        let out = hmasim(&dir, args);
+        assert_code(&out, 2);
+        let err = stderr(&out);
+        let first = err.lines().next().unwrap();
+        assert!(
+            first.trim_start_matches("error: ").starts_with(at),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("more than 10000000"), "{err}");
+    }
+    // From the command line: the argument is named.
+    let out = hmasim(&dir, &["validate", "reps.toml"]);
+    assert!(!stderr(&out).contains("--replications"));
+    let out = hmasim(
+        &dir,
+        &["list-runs", "sweep.toml", "--replications", "4000000"],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("lower --replications"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("r").exists());
+}
