@@ -359,19 +359,16 @@ struct CsvText {
 }
 
 impl CsvText {
-    /// UTF-8 (a byte order mark is dropped: its three bytes become spaces
-    /// so that columns keep their positions); anything else is an error at
-    /// the first bad byte, with a hint for UTF-16 (Windows PowerShell's
-    /// `Out-File` default).
+    /// UTF-8 (a byte order mark is dropped: editors neither show nor count
+    /// it, so columns on the first line are counted without it, as the
+    /// user sees them); anything else is an error at the first bad byte,
+    /// with a hint for UTF-16 (Windows PowerShell's `Out-File` default).
     fn decode(bytes: &[u8], name: &str) -> Result<CsvText, Box<Diagnostic>> {
         let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
         match std::str::from_utf8(bytes) {
             Ok(s) => {
-                let text = match s.strip_prefix('\u{feff}') {
-                    // Keep offsets: the caret must land under the right cell.
-                    Some(rest) => format!("   {rest}"),
-                    None => s.to_string(),
-                };
+                // Spans and carets are then in this text, the same lines.
+                let text = s.strip_prefix('\u{feff}').unwrap_or(s).to_string();
                 Ok(CsvText { text })
             }
             Err(e) => {

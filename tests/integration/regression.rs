@@ -362,3 +362,32 @@ fn too_many_runs_from_the_file_are_reported_at_simulation_replications() {
     );
     assert!(!dir.join("r").exists());
 }
+
+/// A history CSV starting with a byte order mark (what PowerShell's
+/// `Export-Csv -Encoding UTF8` writes) had the mark replaced by three
+/// spaces, so errors on its first line named a column two to the right of
+/// the cell, past the end of a line of that length. Editors neither show
+/// nor count the mark: the column is now the cell's as the user sees it.
+/// Found by the `history` fuzz target (`events.csv:1:43` on a 41-character
+/// line).
+#[test]
+fn a_byte_order_mark_does_not_shift_the_columns_of_the_first_line() {
+    use hmasim::experiment::{PlanRequest, bounded};
+    use hmasim::scenario::history::Files;
+    let csv = "\u{feff}at,kind,server,app_pool,durationx\n1h,ma_recycle,0,ews,\n";
+    let text = format!("{TINY}[history]\nevents = \"events.csv\"\n");
+    let request = PlanRequest {
+        scenario: "s.toml".into(),
+        ..PlanRequest::default()
+    };
+    let files = Files::in_memory([("events.csv".into(), csv.as_bytes().to_vec())]);
+    let e = bounded::run_request(request, &text, files, &Default::default()).unwrap_err();
+    // "at,kind,server,app_pool," is 24 characters: the unknown column starts at 25.
+    assert!(
+        e.to_string()
+            .starts_with("events.csv:1:25: durationx: unknown column \"durationx\""),
+        "{e}"
+    );
+    // The fuzz target's own check of the position agrees.
+    hmasim::fuzz::history(csv.as_bytes());
+}
