@@ -18,9 +18,11 @@
 //! - [`metrics`]: what a run measured.
 //! - [`experiment`]: replications, paired comparisons, sweeps, parallel execution.
 //! - [`output`]: CSVs, manifest, charts, report.
+//! - [`fuzz`]: what the fuzz targets run on an input (and `cargo test` on their corpora).
 
 pub mod engine;
 pub mod experiment;
+pub mod fuzz;
 pub mod metrics;
 pub mod model;
 pub mod output;
