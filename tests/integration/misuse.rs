@@ -348,6 +348,23 @@ fn wait_for_staging(dir: &Path) -> String {
     }
 }
 
+/// Waits until the staging folder `staging` holds its complete owner
+/// marker (its last line, `boot ...`, ended), at most 30 s.
+fn wait_for_owner_file(staging: &Path) {
+    let start = Instant::now();
+    loop {
+        let owner = std::fs::read_to_string(staging.join(".hmasim-staging")).unwrap_or_default();
+        if owner.lines().last().is_some_and(|l| l.starts_with("boot ")) && owner.ends_with('\n') {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no owner marker in {staging:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// SIGINT or SIGTERM during `run` left the staging folder behind. Now the
 /// runs stop at their next check, the staging folder is removed, the
 /// message says so, and the exit code is 130 or 143.
@@ -414,6 +431,10 @@ fn the_next_run_removes_staging_folders_of_dead_processes() {
         .spawn()
         .unwrap();
     let stale = wait_for_staging(&dir);
+    // The folder is created before its marker is written: killed in
+    // between, the folder has no marker and is rightly left alone, which
+    // made this test fail once. Kill only once the marker is complete.
+    wait_for_owner_file(&dir.join(&stale));
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(dir.join(&stale).exists());
