@@ -1,5 +1,5 @@
 //! What the fuzz targets (`fuzz/`) run on each input, and what `cargo test`
-//! runs on every file of their committed corpora (`tests/fuzz_corpus.rs`),
+//! runs on every file of their committed corpora (`tests/integration/fuzz_corpus.rs`),
 //! so that the corpus is replayed on stable Rust without cargo-fuzz.
 //!
 //! Each function takes the fuzzer's bytes through what `hmasim run` does up
@@ -232,8 +232,19 @@ pub fn overrides(data: &[u8]) {
         scenario: ORIGIN.into(),
         ..PlanRequest::default()
     };
+    // What the command line would show, for errors that name an argument:
+    // each line read once, the same way for the request and for this (a
+    // line `vary` alone is `--vary ""`, not `--set vary`).
+    let mut arguments = Vec::new();
     for line in args.lines() {
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        arguments.push(match word {
+            "vary" | "seed" | "replications" | "replication" | "read-session" => {
+                format!("--{word} {rest}")
+            }
+            "trace" if rest.is_empty() => "--trace".to_string(),
+            _ => format!("--set {line}"),
+        });
         match word {
             "vary" => request.varies.push(rest.to_string()),
             // clap refuses seeds above 2^63-1 (cli.rs) before a plan is built.
@@ -248,22 +259,10 @@ pub fn overrides(data: &[u8]) {
                     _ => None,
                 }
             }
-            "trace" => request.trace = true,
+            "trace" if rest.is_empty() => request.trace = true,
             _ => request.sets.push(line.to_string()),
         }
     }
-    // What the command line would show, for errors that name an argument.
-    let arguments: Vec<String> = args
-        .lines()
-        .map(|line| match line.split_once(' ') {
-            Some(("vary", rest)) => format!("--vary {rest}"),
-            Some((word @ ("seed" | "replications" | "replication" | "read-session"), rest)) => {
-                format!("--{word} {rest}")
-            }
-            _ if line == "trace" => "--trace".to_string(),
-            _ => format!("--set {line}"),
-        })
-        .collect();
     let sources = [(ORIGIN.to_string(), OVERRIDES_SCENARIO.as_bytes().to_vec())];
     if let Err(e) = bounded::run_request(request, OVERRIDES_SCENARIO, Files::default(), &BOUNDS) {
         check_error(&e, &sources, &arguments);

@@ -391,3 +391,29 @@ fn a_byte_order_mark_does_not_shift_the_columns_of_the_first_line() {
     // The fuzz target's own check of the position agrees.
     hmasim::fuzz::history(csv.as_bytes());
 }
+
+/// The `overrides` fuzz target's first finding (input `vary`): the harness
+/// showed a line `vary` alone as `--set vary` while it ran it as an empty
+/// `--vary`, so it took hmasim's right answer, an error naming `--vary`,
+/// for one naming no argument. The harness reads each line once now; what
+/// hmasim says of an empty `--vary` is pinned here.
+#[test]
+fn an_empty_vary_is_refused_naming_the_argument() {
+    let dir = temp_dir("empty-vary");
+    std::fs::write(dir.join("t.toml"), TINY).unwrap();
+    for args in [
+        &["list-runs", "t.toml", "--vary", ""][..],
+        &["run", "t.toml", "--vary", "", "--out", "res"][..],
+    ] {
+        let out = hmasim(&dir, args);
+        assert_code(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: --vary : expected KEY=V1,V2,..."),
+            "{err}"
+        );
+        assert!(!dir.join("res").exists());
+    }
+    hmasim::fuzz::overrides(b"vary");
+    hmasim::fuzz::overrides(b"vary \ntrace x\ntrace\nseed\n");
+}
