@@ -1,5 +1,6 @@
 //! hmasim's integration tests: one binary, one module per behaviour.
 
+mod acceptance;
 mod charts;
 mod cli;
 mod common;
@@ -10,6 +11,7 @@ mod docs;
 mod expectations;
 mod experiments;
 mod fast_forward;
+mod fuzz_corpus;
 mod golden;
 mod history;
 mod invariants;
