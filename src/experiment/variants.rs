@@ -602,7 +602,18 @@ impl Problem {
     fn located(self, v: &Variant, text: &str, tree: Option<&Spanned<DeTable<'_>>>) -> Pending {
         match self {
             Problem::Apply { entry, message } => {
-                let e = &v.sets[entry];
+                // No such entry: the text itself did not re-read (a bug, see
+                // scenario_of); placed at the table rather than panicking.
+                let Some(e) = v.sets.get(entry) else {
+                    return Pending {
+                        kind: Kind::BadValue,
+                        span: v.span.clone(),
+                        field: Some(format!("{KEY}[{}]", v.index)),
+                        message,
+                        expected: None,
+                        suggestion: None,
+                    };
+                };
                 Pending {
                     kind: Kind::BadValue,
                     span: e.key_span.clone(),
@@ -637,7 +648,18 @@ impl Problem {
                         suggestion: d.suggestion.map(|s| dotted_suggestion(&field, &s)),
                     },
                     None => {
-                        let e = &v.sets[culprit];
+                        // A variant without entries cannot make the file
+                        // invalid: as above, placed at the table.
+                        let Some(e) = v.sets.get(culprit) else {
+                            return Pending {
+                                kind: d.kind,
+                                span: v.span.clone(),
+                                field: Some(format!("{KEY}[{}]", v.index)),
+                                message: format!("{field} is invalid: {}", d.message),
+                                expected: d.expected,
+                                suggestion: d.suggestion,
+                            };
+                        };
                         let written = tree
                             .and_then(|t| scenario::file::written_span(t.get_ref(), &field))
                             .map(|span| {

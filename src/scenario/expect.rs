@@ -408,6 +408,14 @@ impl Cx {
             let x = match v.get_ref() {
                 RawValue::Integer(i) => *i as f64,
                 RawValue::Float(x) if x.is_finite() => *x,
+                RawValue::HugeInteger(s) => {
+                    return Err(self.out_of_range(
+                        p(key),
+                        v.span(),
+                        format!("{s} is beyond TOML's 64-bit integers"),
+                        "a finite number, e.g. 500 or 12.5; integers within ±2^63",
+                    ));
+                }
                 _ => return Err(self.wrong_type(p(key), v, "a finite number, e.g. 500 or 12.5")),
             };
             Ok(Some(x))

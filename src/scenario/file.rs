@@ -21,10 +21,14 @@ use toml::de::{DeTable, DeValue};
 pub enum RawValue {
     /// A TOML string.
     String(String),
-    /// A TOML integer (i128 so that values beyond `i64` still get a range
-    /// error that shows the number).
+    /// A TOML integer, within `i64` as TOML allows (i128 so that range
+    /// checks need no casts).
     Integer(i128),
-    /// A TOML integer beyond even `i128`, as written (without `_`).
+    /// A TOML integer beyond `i64`, in decimal (or as written, without `_`,
+    /// beyond even `i128`): never a valid value, but its error shows it.
+    /// Not an [`RawValue::Integer`], so that no field takes it as a number
+    /// that `--set`, `[sweep]` and `[[variant]]` (toml_edit, which refuses
+    /// such integers) could not then re-read.
     HugeInteger(String),
     /// A TOML float, possibly `nan` or `inf`.
     Float(f64),
@@ -645,7 +649,8 @@ fn raw_value(v: &Spanned<DeValue<'_>>, offset: usize) -> Spanned<RawValue> {
     let value = match v.get_ref() {
         DeValue::String(s) => RawValue::String(s.to_string()),
         DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
-            Ok(n) => RawValue::Integer(n),
+            Ok(n) if i64::try_from(n).is_ok() => RawValue::Integer(n),
+            Ok(n) => RawValue::HugeInteger(n.to_string()),
             Err(_) => RawValue::HugeInteger(i.to_string()),
         },
         // toml hands floats over in a form `f64::from_str` reads (`inf`,
@@ -807,7 +812,7 @@ mod tests {
         );
         assert_eq!(
             sim.seed.unwrap().get_ref(),
-            &RawValue::Integer(18_446_744_073_709_551_616)
+            &RawValue::HugeInteger("18446744073709551616".to_string())
         );
         assert!(matches!(
             sim.horizon.unwrap().get_ref(),

@@ -417,3 +417,49 @@ fn an_empty_vary_is_refused_naming_the_argument() {
     hmasim::fuzz::overrides(b"vary");
     hmasim::fuzz::overrides(b"vary \ntrace x\ntrace\nseed\n");
 }
+
+/// `max = 18446744073709551616` in an `[[expect]]` (an integer beyond the
+/// 64 bits TOML allows) validated: the bounds took any i128. With
+/// `[[variant]]` tables, `validate` then panicked (index out of bounds in
+/// variants.rs: toml_edit, which refuses such integers, could not re-read
+/// the file, and the error was placed at the first `set` entry of a variant
+/// that had none); without, `--set` failed with "line 16, column 7: integer
+/// number overflowed", no field. Found by the acceptance mutator (5,000
+/// mutants, seed 11, a mutant of scenarios/mitigations.toml). Integers
+/// beyond i64 are now never a number, in any field.
+#[test]
+fn an_integer_beyond_64_bits_in_an_expectation_is_refused_by_validate() {
+    let dir = temp_dir("expect-huge-integer");
+    let expect = "[[expect]]\nvariant = \"a\"\nmetric = \"user_minutes\"\nread_session = false\nmax = 18446744073709551616\n";
+    let with_variant = format!("{TINY}[[variant]]\nname = \"a\"\n{expect}");
+    let without = format!("{TINY}{}", expect.replace("variant = \"a\"\n", ""));
+    let weights = TINY.replace(
+        "request_interval",
+        "daily_profile = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9223372036854775808]\nrequest_interval",
+    );
+    for (name, text, field) in [
+        ("v.toml", &with_variant, "expect[0].max"),
+        ("e.toml", &without, "expect[0].max"),
+        ("w.toml", &weights, "clients.daily_profile[23]"),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+        let line = text
+            .lines()
+            .position(|l| l.contains("18446744073709551616") || l.contains("9223372036854775808"))
+            .unwrap()
+            + 1;
+        for args in [
+            &["validate", name][..],
+            &["list-runs", name, "--set", "clients.users=2"][..],
+        ] {
+            let out = hmasim(&dir, args);
+            assert_code(&out, 2);
+            let err = stderr(&out);
+            let err = err.strip_prefix("error: ").unwrap_or(&err);
+            assert!(
+                err.starts_with(&format!("{name}:{line}:")) && err.contains(field),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
