@@ -19,7 +19,6 @@ use toml_edit::{Array, InlineTable, Value};
 /// `v1 | v2 | ...`).
 pub fn non_defaults(
     text: &str,
-    _origin: &str,
     sets: &[Override],
     request: &PlanRequest,
     dims: &[Dimension],
@@ -146,7 +145,7 @@ app_pools = ["ews", 'owa']
 clients = { users = 5 }
 "#
         .replace("clients = { users = 5 }", "[clients]\nusers = 5");
-        let got = non_defaults(&text, "x.toml", &[], &PlanRequest::default(), &[]);
+        let got = non_defaults(&text, &[], &PlanRequest::default(), &[]);
         let want = [
             ("simulation.name", "x"),
             ("simulation.horizon", "2h"),
@@ -168,7 +167,7 @@ clients = { users = 5 }
         for _ in 0..20 {
             text.push_str("[[event]]\nat = \"1h\"\nkind = \"server_crash\"\nserver = 0\n");
         }
-        let got = non_defaults(&text, "x.toml", &[], &PlanRequest::default(), &[]);
+        let got = non_defaults(&text, &[], &PlanRequest::default(), &[]);
         assert_eq!(got[2], ("event".to_string(), "[20 tables]".to_string()));
     }
 }

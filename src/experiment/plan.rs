@@ -235,7 +235,7 @@ impl Plan {
                 folder: &folder,
             };
             let points = variant_points(&request, file_variants, &dims, &sets, file, &mut history)?;
-            return Self::finish(request, text, base, sets, dims, points, &origin)
+            return Self::finish(request, text, base, sets, dims, points)
                 .map(|plan| plan.with_history(history));
         }
         if !request.variants.is_empty() {
@@ -292,8 +292,7 @@ impl Plan {
                 variant: None,
             });
         }
-        Self::finish(request, text, base, sets, dims, points, &origin)
-            .map(|plan| plan.with_history(history))
+        Self::finish(request, text, base, sets, dims, points).map(|plan| plan.with_history(history))
     }
 
     /// The plan with the history files its points read.
@@ -311,7 +310,6 @@ impl Plan {
         sets: Vec<Override>,
         dims: Vec<Dimension>,
         points: Vec<Point>,
-        origin: &str,
     ) -> Result<Plan, ExperimentError> {
         if let Some(r) = request.replication {
             for p in &points {
@@ -329,7 +327,7 @@ impl Plan {
                 }
             }
         }
-        let non_defaults = params::non_defaults(&text, origin, &sets, &request, &dims);
+        let non_defaults = params::non_defaults(&text, &sets, &request, &dims);
         let plan = Plan {
             request,
             scenario_text: text,

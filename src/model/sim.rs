@@ -133,7 +133,7 @@ impl<'a> Simulation<'a> {
             queue: EventQueue::new(),
             fingerprint: Fingerprint::default(),
             events: 0,
-            issuer: Issuer::new(&sc.issuer, root.stream("issuer.rollover")),
+            issuer: Issuer::new(&sc.issuer, root.stream(super::issuer::ROLLOVER_STREAM)),
             directory: Directory::new(),
             servers: vec![Server::new(); servers],
             serving: Serving::new(workers.len()),
