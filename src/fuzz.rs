@@ -5,7 +5,7 @@
 //! Each function takes the fuzzer's bytes through what `hmasim run` does up
 //! to the files, with the bounds of [`BOUNDS`] ([`bounded::run_request`]),
 //! and **panics** when hmasim breaks one of its promises about bad input
-//! (README, "Exit codes"; issue 7), so that the fuzzer reports it:
+//! (README, "Running": the exit codes), so that the fuzzer reports it:
 //!
 //! - no panic, abort or allocation failure anywhere (the fuzzer sees those
 //!   itself);

@@ -1,9 +1,8 @@
 //! The experiment layer: paired comparisons, replications, sweeps, `--jobs`,
 //! shards and merge, re-running one row from the manifest, sweep spec errors.
 
-use crate::cli::{assert_code, hmasim, stderr, temp_dir};
+use crate::cli::{assert_code, files, hmasim, stderr, temp_dir, write};
 use hmasim::experiment::{Plan, PlanRequest};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Oracle O1 (docs/model.md section 9): one server, one user every 10 s, one
@@ -61,30 +60,6 @@ request_interval = "5m"
 "worker.failed_update_hold" = ["10m", "30m"]
 "pool.servers" = { from = 1, to = 2, step = 1 }
 "#;
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
-
-/// Every file under `dir` (relative path -> bytes).
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(
-                    p.strip_prefix(root).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
 
 /// The cells of the `compare.csv` row labelled `row` under `column`.
 fn compare_cell(text: &str, row: &str, column: &str) -> String {

@@ -3,14 +3,10 @@
 //! different builds. Each case failed before the hardening: an abort, a
 //! panic, a leftover staging folder, hours of work without a word.
 
-use super::cli::{TINY, assert_code, hmasim, stderr, stdout, temp_dir};
+use super::cli::{TINY, assert_code, hmasim, stderr, stdout, temp_dir, write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
 
 /// The names in `dir`, sorted (hidden ones too: staging folders are hidden).
 fn entries(dir: &Path) -> Vec<String> {

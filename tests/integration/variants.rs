@@ -2,7 +2,7 @@
 //! `variants.csv`, the ranked summary, chart and report, their errors, and
 //! that shards, merge and re-runs work for them as for sweep points.
 
-use crate::cli::{assert_code, hmasim, stderr, stdout, temp_dir};
+use crate::cli::{assert_code, files, hmasim, stderr, stdout, temp_dir, write};
 use hmasim::experiment::{Plan, PlanRequest};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,33 +38,9 @@ fn with_variants() -> String {
     format!("{}{VARIANTS}", o1())
 }
 
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
-
 fn read(path: impl AsRef<Path>) -> String {
     let path = path.as_ref();
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every file under `dir` (relative path -> bytes).
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(
-                    p.strip_prefix(root).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// The `variants.csv` row of `variant` and `metric`, by column name.
